@@ -1,0 +1,20 @@
+// The one place that reads the environment. Everything else receives typed settings.
+import { z } from 'zod';
+import { DEFAULT_DATABASE_URL } from './store/database-url.ts';
+
+const settingsSchema = z.object({
+  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
+});
+
+export interface Settings {
+  databaseUrl: string;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`bad environment variable ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return { databaseUrl: parsed.data.DATABASE_URL };
+}
