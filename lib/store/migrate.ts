@@ -32,11 +32,23 @@ function loadWasm(): Promise<void> {
   return wasmReady;
 }
 
+/** Every connection the engine opens, so they can be closed when it is done (it does not close them itself). */
+function trackConnections(factory: PrismaBetterSqlite3, opened: SqlDriverAdapter[]): PrismaBetterSqlite3 {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    opened.push(adapter);
+    return adapter;
+  };
+  return factory;
+}
+
 /** SQLite's shadow database receives whole migration scripts through executeRaw; send those through executeScript. */
-function scriptTolerantShadow(factory: PrismaBetterSqlite3): SqlMigrationAwareDriverAdapterFactory {
+function scriptTolerantShadow(factory: PrismaBetterSqlite3, opened: SqlDriverAdapter[]): SqlMigrationAwareDriverAdapterFactory {
   const connectToShadowDb = factory.connectToShadowDb.bind(factory);
   factory.connectToShadowDb = async (): Promise<SqlDriverAdapter> => {
     const adapter = await connectToShadowDb();
+    opened.push(adapter);
     const executeRaw = adapter.executeRaw.bind(adapter);
     adapter.executeRaw = async (query) => {
       if (query.args.length === 0 && /;\s*\S/.test(query.sql)) {
@@ -54,7 +66,11 @@ async function withEngine<T>(databaseUrl: string, run: (engine: Engine) => Promi
   await loadWasm();
   const file = sqliteFilePath(databaseUrl);
   await mkdir(path.dirname(file), { recursive: true });
-  const factory = scriptTolerantShadow(new PrismaBetterSqlite3({ url: file }, { timestampFormat: 'unixepoch-ms' }));
+  const opened: SqlDriverAdapter[] = [];
+  const factory = scriptTolerantShadow(
+    trackConnections(new PrismaBetterSqlite3({ url: file }, { timestampFormat: 'unixepoch-ms' }), opened),
+    opened,
+  );
   const bound = bindMigrationAwareSqlAdapterFactory(factory);
   const schema = await readFile(schemaPath, 'utf8');
   const logs: string[] = [];
@@ -69,6 +85,7 @@ async function withEngine<T>(databaseUrl: string, run: (engine: Engine) => Promi
     throw new Error(`migration failed on ${file}: ${describeEngineError(err, bound)}`);
   } finally {
     engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose().catch(() => undefined)));
   }
 }
 
@@ -115,8 +132,11 @@ export async function deployMigrations(databaseUrl: string): Promise<string[]> {
   });
 }
 
-/** Writes a new migration for the difference between the migrations folder and schema.prisma (development only). */
-export async function createMigration(databaseUrl: string, name: string): Promise<string | null> {
+/**
+ * Writes a new migration for the difference between the migrations folder and schema.prisma (development only).
+ * Returns its folder, or with `dryRun` the SQL it would hold; null when the schema matches the migrations.
+ */
+export async function createMigration(databaseUrl: string, name: string, options: { dryRun?: boolean } = {}): Promise<string | null> {
   const lockPath = path.join(migrationsDir, 'migration_lock.toml');
   await mkdir(migrationsDir, { recursive: true });
   if (!existsSync(lockPath)) {
@@ -133,6 +153,7 @@ export async function createMigration(databaseUrl: string, name: string): Promis
       filters: noFilters,
     });
     if (diff.exitCode !== 2 || !diff.stdout) return null;
+    if (options.dryRun) return diff.stdout;
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
     const dir = path.join(migrationsDir, `${stamp}_${name.replace(/[^a-z0-9_]+/gi, '_')}`);
     await mkdir(dir, { recursive: true });

@@ -6,6 +6,7 @@ CREATE TABLE "Source" (
     "namespace" TEXT,
     "pod" TEXT,
     "container" TEXT,
+    "location" TEXT,
     "format" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL

@@ -1,0 +1,70 @@
+// The write side of the store, behind one interface so the hot insert path can use each database's fastest way in.
+import type { AccessRecord } from '../envoy/access-record.ts';
+import { databaseKind, redact } from './database-url.ts';
+import { deployMigrations } from './migrate.ts';
+
+export interface SourceIdentity {
+  /** Stable identity used to resume and de-duplicate (see Source.key in prisma/schema.prisma). */
+  key: string;
+  kind: 'file' | 'pod';
+  namespace?: string | null;
+  pod?: string | null;
+  container?: string | null;
+  location?: string | null;
+  /** The format text (or JSON of a json_format). */
+  format: string;
+}
+
+export interface Checkpoint {
+  linesRead: number;
+  bytesRead: number;
+  fingerprint: string | null;
+  watermarkTime: number | null;
+  watermarkCount: number;
+  records: number;
+  rejected: number;
+  ambiguous: number;
+}
+
+export interface RecordRow {
+  seq: number;
+  record: AccessRecord;
+}
+
+export interface RejectedRow {
+  seq: number;
+  reason: string;
+  column: number | null;
+  raw: string;
+}
+
+export interface IngestBatch {
+  records: RecordRow[];
+  rejects: RejectedRow[];
+  /** The source's position after this batch; written in the same transaction as the rows. */
+  checkpoint: Omit<Checkpoint, 'records' | 'rejected' | 'ambiguous'>;
+}
+
+export interface BatchResult {
+  /** Rows actually added (rows already stored under the same source and seq are skipped). */
+  recordsAdded: number;
+  rejectsAdded: number;
+}
+
+export interface IngestStore {
+  openSource(identity: SourceIdentity): Promise<{ sourceId: number; checkpoint: Checkpoint | null }>;
+  writeBatch(sourceId: number, batch: IngestBatch): Promise<BatchResult>;
+  close(): Promise<void>;
+}
+
+/** Raw text kept for a rejected line (the full length is stored beside it). */
+export const MAX_REJECTED_RAW = 64 * 1024;
+
+/** Opens the store for writing, applying pending migrations first. */
+export async function openIngestStore(databaseUrl: string): Promise<IngestStore> {
+  const kind = databaseKind(databaseUrl);
+  if (kind !== 'sqlite') throw new Error(`ingest into ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
+  await deployMigrations(databaseUrl);
+  const { SqliteIngestStore } = await import('./sqlite/sqlite-ingest-store.ts');
+  return new SqliteIngestStore(databaseUrl);
+}

@@ -1,0 +1,125 @@
+// SQLite-only code lives in this folder and nowhere else.
+//
+// The hot insert path uses better-sqlite3 prepared statements in one transaction per batch: Prisma's createMany
+// manages about 2k rows/s here against 125-180k for prepared statements (shared/notes/stack-recipes.md §3).
+// Timestamps are written as epoch milliseconds, the representation the Prisma adapter is configured to read.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { AccessRecord } from '../../envoy/access-record.ts';
+import { sqliteFilePath } from '../database-url.ts';
+import {
+  MAX_REJECTED_RAW, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type SourceIdentity,
+} from '../ingest-store.ts';
+
+const recordColumns = [
+  'sourceId', 'seq', 'startTime', 'startTimeNanos', 'method', 'path', 'protocol', 'status', 'bytesReceived',
+  'bytesSent', 'durationMs', 'upstreamServiceTimeMs', 'requestId', 'userAgent', 'forwardedFor', 'authority',
+  'upstreamHost', 'upstreamIp', 'upstreamPort', 'upstreamCluster', 'responseFlags', 'downstreamRemoteIp',
+  'ambiguousFields', 'extraJson',
+] as const;
+
+export function openSqlite(databaseUrl: string): Database.Database {
+  const file = sqliteFilePath(databaseUrl);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export function recordParams(sourceId: number, seq: number, r: AccessRecord): unknown[] {
+  return [
+    sourceId, seq, r.startTime, r.startTimeNanos, r.method, r.path, r.protocol, r.status, r.bytesReceived,
+    r.bytesSent, r.durationMs, r.upstreamServiceTimeMs, r.requestId, r.userAgent, r.forwardedFor, r.authority,
+    r.upstreamHost, r.upstreamIp, r.upstreamPort, r.upstreamCluster, r.responseFlags, r.downstreamRemoteIp,
+    r.ambiguousFields ? JSON.stringify(r.ambiguousFields) : null, r.extra ? JSON.stringify(r.extra) : null,
+  ];
+}
+
+export const insertRecordSql =
+  `INSERT INTO "AccessRecord" (${recordColumns.map((c) => `"${c}"`).join(', ')}) ` +
+  `VALUES (${recordColumns.map(() => '?').join(', ')}) ON CONFLICT ("sourceId", "seq") DO NOTHING`;
+
+export class SqliteIngestStore implements IngestStore {
+  private readonly db: Database.Database;
+  private readonly insertRecord: Database.Statement;
+  private readonly insertReject: Database.Statement;
+  private readonly upsertCheckpoint: Database.Statement;
+  private readonly writeTx: (sourceId: number, batch: IngestBatch) => BatchResult;
+
+  constructor(databaseUrl: string) {
+    this.db = openSqlite(databaseUrl);
+    this.insertRecord = this.db.prepare(insertRecordSql);
+    this.insertReject = this.db.prepare(
+      `INSERT INTO "RejectedLine" ("sourceId", "seq", "reason", "column", "raw", "rawLength", "createdAt")
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sourceId", "seq") DO NOTHING`,
+    );
+    this.upsertCheckpoint = this.db.prepare(
+      `INSERT INTO "IngestCheckpoint" ("sourceId", "linesRead", "bytesRead", "fingerprint", "watermarkTime",
+         "watermarkCount", "records", "rejected", "ambiguous", "updatedAt")
+       VALUES (@sourceId, @linesRead, @bytesRead, @fingerprint, @watermarkTime, @watermarkCount, @records, @rejected,
+         @ambiguous, @now)
+       ON CONFLICT ("sourceId") DO UPDATE SET "linesRead" = excluded."linesRead", "bytesRead" = excluded."bytesRead",
+         "fingerprint" = excluded."fingerprint", "watermarkTime" = excluded."watermarkTime",
+         "watermarkCount" = excluded."watermarkCount", "records" = "records" + excluded."records",
+         "rejected" = "rejected" + excluded."rejected", "ambiguous" = "ambiguous" + excluded."ambiguous",
+         "updatedAt" = excluded."updatedAt"`,
+    );
+    this.writeTx = this.db.transaction((sourceId: number, batch: IngestBatch): BatchResult => {
+      let recordsAdded = 0, rejectsAdded = 0, ambiguousAdded = 0;
+      for (const { seq, record } of batch.records) {
+        const added = this.insertRecord.run(recordParams(sourceId, seq, record)).changes;
+        recordsAdded += added;
+        if (added && record.ambiguousFields) ambiguousAdded++;
+      }
+      const now = Date.now();
+      for (const r of batch.rejects) {
+        const raw = r.raw.length > MAX_REJECTED_RAW ? r.raw.slice(0, MAX_REJECTED_RAW) : r.raw;
+        rejectsAdded += this.insertReject.run(sourceId, r.seq, r.reason, r.column, raw, r.raw.length, now).changes;
+      }
+      const c = batch.checkpoint;
+      this.upsertCheckpoint.run({
+        sourceId, linesRead: c.linesRead, bytesRead: c.bytesRead, fingerprint: c.fingerprint,
+        watermarkTime: c.watermarkTime, watermarkCount: c.watermarkCount, records: recordsAdded,
+        rejected: rejectsAdded, ambiguous: ambiguousAdded, now,
+      });
+      return { recordsAdded, rejectsAdded };
+    });
+  }
+
+  async openSource(identity: SourceIdentity): Promise<{ sourceId: number; checkpoint: Checkpoint | null }> {
+    const now = Date.now();
+    const row = this.db
+      .prepare(
+        `INSERT INTO "Source" ("key", "kind", "namespace", "pod", "container", "location", "format", "createdAt", "updatedAt")
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT ("key") DO UPDATE SET "location" = excluded."location", "updatedAt" = excluded."updatedAt"
+         RETURNING "id"`,
+      )
+      .get(identity.key, identity.kind, identity.namespace ?? null, identity.pod ?? null, identity.container ?? null,
+        identity.location ?? null, identity.format, now, now) as { id: number };
+    const cp = this.db.prepare(`SELECT * FROM "IngestCheckpoint" WHERE "sourceId" = ?`).get(row.id) as
+      | (Omit<Checkpoint, 'watermarkTime'> & { watermarkTime: number | null })
+      | undefined;
+    return {
+      sourceId: row.id,
+      checkpoint: cp
+        ? {
+            linesRead: cp.linesRead, bytesRead: Number(cp.bytesRead), fingerprint: cp.fingerprint,
+            watermarkTime: cp.watermarkTime, watermarkCount: cp.watermarkCount, records: cp.records,
+            rejected: cp.rejected, ambiguous: cp.ambiguous,
+          }
+        : null,
+    };
+  }
+
+  async writeBatch(sourceId: number, batch: IngestBatch): Promise<BatchResult> {
+    return this.writeTx(sourceId, batch);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
