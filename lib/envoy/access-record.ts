@@ -1,0 +1,135 @@
+// Maps a parsed line onto the typed record the store keeps: well-known operators fill named fields (whatever key
+// or truncation the format wrote them with); every other field goes to `extra`.
+import { splitAddress } from './address.ts';
+import type { CompiledFormat } from './compile-format.ts';
+import type { FieldValue } from './field-reader.ts';
+import type { OperatorToken } from './format-tokens.ts';
+import { instantToIso, isInstant } from './instant.ts';
+
+export interface AccessRecord {
+  /** Epoch milliseconds of START_TIME. */
+  startTime: number | null;
+  /** Sub-millisecond nanoseconds when the format logs µs or ns. */
+  startTimeNanos: number | null;
+  method: string | null;
+  path: string | null;
+  protocol: string | null;
+  status: number | null;
+  bytesReceived: number | null;
+  bytesSent: number | null;
+  durationMs: number | null;
+  upstreamServiceTimeMs: number | null;
+  requestId: string | null;
+  userAgent: string | null;
+  forwardedFor: string | null;
+  authority: string | null;
+  upstreamHost: string | null;
+  upstreamIp: string | null;
+  upstreamPort: number | null;
+  upstreamCluster: string | null;
+  responseFlags: string | null;
+  downstreamRemoteIp: string | null;
+  /** Keys of fields the line's possible splits disagree on. */
+  ambiguousFields: string[] | null;
+  /** Remaining fields keyed by operator; `$alternatives` holds what ambiguous fields could be. */
+  extra: Record<string, unknown> | null;
+}
+
+type Column = 'startTime' | 'method' | 'path' | 'protocol' | 'status' | 'bytesReceived' | 'bytesSent' | 'durationMs'
+  | 'upstreamServiceTimeMs' | 'requestId' | 'userAgent' | 'forwardedFor' | 'authority' | 'upstreamHost'
+  | 'upstreamCluster' | 'responseFlags' | 'downstreamRemote';
+
+/** Which column an operator fills, by its name and upper-cased argument. */
+function columnFor(op: OperatorToken): Column | undefined {
+  const arg = op.arg?.toUpperCase();
+  switch (op.name) {
+    case 'START_TIME': return 'startTime';
+    case 'PROTOCOL': return 'protocol';
+    case 'RESPONSE_CODE': return 'status';
+    case 'BYTES_RECEIVED': return 'bytesReceived';
+    case 'BYTES_SENT': return 'bytesSent';
+    case 'DURATION': return 'durationMs';
+    case 'UPSTREAM_HOST': return 'upstreamHost';
+    case 'UPSTREAM_CLUSTER': case 'UPSTREAM_CLUSTER_RAW': return 'upstreamCluster';
+    case 'RESPONSE_FLAGS': return 'responseFlags';
+    case 'DOWNSTREAM_REMOTE_ADDRESS': case 'DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT': return 'downstreamRemote';
+    case 'PATH': case 'REQ_WITHOUT_QUERY': return 'path';
+    case 'RESP': return arg === 'X-ENVOY-UPSTREAM-SERVICE-TIME' ? 'upstreamServiceTimeMs' : undefined;
+    case 'REQ': {
+      const first = arg?.split('?')[0];
+      if (first === ':METHOD') return 'method';
+      if (first === ':PATH' || first === 'X-ENVOY-ORIGINAL-PATH') return 'path';
+      if (first === 'X-REQUEST-ID') return 'requestId';
+      if (first === 'USER-AGENT') return 'userAgent';
+      if (first === 'X-FORWARDED-FOR') return 'forwardedFor';
+      if (first === ':AUTHORITY' || first === 'HOST') return 'authority';
+      return undefined;
+    }
+    default: return undefined;
+  }
+}
+
+export interface RecordMapper {
+  toRecord(values: FieldValue[], ambiguous?: number[], alternatives?: string[][]): AccessRecord;
+}
+
+/** Built once per compiled format: the first field of each column wins, later duplicates go to `extra`. */
+export function recordMapper(format: CompiledFormat): RecordMapper {
+  const taken = new Set<Column>();
+  const columns = format.operators.map((op) => {
+    const column = op ? columnFor(op) : undefined;
+    if (!column || taken.has(column)) return undefined;
+    taken.add(column);
+    return column;
+  });
+  const keys = format.keys;
+  return {
+    toRecord(values, ambiguous, alternatives) {
+      const r: AccessRecord = {
+        startTime: null, startTimeNanos: null, method: null, path: null, protocol: null, status: null,
+        bytesReceived: null, bytesSent: null, durationMs: null, upstreamServiceTimeMs: null, requestId: null,
+        userAgent: null, forwardedFor: null, authority: null, upstreamHost: null, upstreamIp: null, upstreamPort: null,
+        upstreamCluster: null, responseFlags: null, downstreamRemoteIp: null, ambiguousFields: null, extra: null,
+      };
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        const column = columns[i];
+        if (column === undefined) {
+          if (v !== null) (r.extra ??= {})[keys[i]!] = isInstant(v) ? instantToIso(v) : v;
+          continue;
+        }
+        if (v === null) continue;
+        switch (column) {
+          case 'startTime':
+            if (isInstant(v)) {
+              r.startTime = v.ms;
+              r.startTimeNanos = v.subMsNanos ?? null;
+            }
+            break;
+          case 'upstreamHost': {
+            r.upstreamHost = String(v);
+            const hp = splitAddress(r.upstreamHost);
+            r.upstreamIp = hp.ip;
+            r.upstreamPort = hp.port;
+            break;
+          }
+          case 'downstreamRemote':
+            r.downstreamRemoteIp = splitAddress(String(v)).ip;
+            break;
+          case 'status': case 'bytesReceived': case 'bytesSent': case 'durationMs': case 'upstreamServiceTimeMs':
+            r[column] = typeof v === 'number' ? v : null;
+            break;
+          default:
+            r[column] = typeof v === 'string' ? v : String(v);
+        }
+      }
+      if (ambiguous?.length) {
+        r.ambiguousFields = ambiguous.map((i) => keys[i]!);
+        const alt: Record<string, string[]> = {};
+        ambiguous.forEach((i, k) => (alt[keys[i]!] = alternatives?.[k] ?? []));
+        (r.extra ??= {})['$alternatives'] = alt;
+      }
+      return r;
+    },
+  };
+}
