@@ -1,0 +1,61 @@
+// Requests: the newest stored records, 100 a page. React escapes every value, so log text always renders as text.
+import { z } from 'zod';
+import { loadSettings } from '../lib/settings';
+import { prismaFor } from '../lib/store/prisma-client';
+import { listRecords, type RecordPage } from '../lib/store/queries/records';
+import { RecordsTable } from './records-table';
+
+export const dynamic = 'force-dynamic';
+
+const querySchema = z.object({
+  before: z.coerce.number().int().positive().optional(),
+});
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function RequestsPage({ searchParams }: { searchParams: SearchParams }) {
+  const query = querySchema.safeParse(await searchParams);
+  if (!query.success) {
+    return (
+      <div className="empty" role="alert">
+        <h1>Bad link</h1>
+        <p>The query parameter <code>{query.error.issues[0]?.path.join('.')}</code> is not valid: {query.error.issues[0]?.message}.</p>
+        <a href="/">Show the newest requests</a>
+      </div>
+    );
+  }
+  let page: RecordPage;
+  try {
+    page = await listRecords(prismaFor(loadSettings().databaseUrl), { before: query.data.before, limit: 100 });
+  } catch (err) {
+    if (isMissingTable(err)) return <EmptyState />;
+    throw err;
+  }
+  if (page.total === 0) return <EmptyState />;
+  return (
+    <>
+      <h1>Requests</h1>
+      <p className="summary">{page.total.toLocaleString('en-US')} records stored · newest first</p>
+      <RecordsTable records={page.records} />
+      <div className="pager">
+        {query.data.before !== undefined && <a href="/">Newest</a>}
+        {page.nextBefore !== null && <a href={`/?before=${page.nextBefore}`}>Older →</a>}
+      </div>
+    </>
+  );
+}
+
+function isMissingTable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2021';
+}
+
+function EmptyState() {
+  return (
+    <div className="empty">
+      <h1>No requests yet</h1>
+      <p>Import an Envoy access log to see its requests here:</p>
+      <p><code>npx envoy-lens import --config envoy.yaml access.log</code></p>
+      <p>or run <code>npm run demo</code> for a sample from the seed scenario.</p>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+// envoy-lens: the command line. Each command parses its arguments here and calls one function of lib/.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EnvoyConfigError } from '../envoy/envoy-config.ts';
+import { SourceConflictError } from '../ingest/import-lines.ts';
+import { loadSettings } from '../settings.ts';
+import { deployMigrations } from '../store/migrate.ts';
+import { disconnectAll } from '../store/prisma-client.ts';
+import { runExport, type ExportFormat } from './export-command.ts';
+import { compiledFormatFrom } from './format-option.ts';
+import { runImport } from './import-command.ts';
+import { runParse } from './parse-command.ts';
+import { parseTimeOption } from './time-option.ts';
+import { UsageError } from './usage-error.ts';
+
+const formatHelp = 'access-log format string, envoy-default, istio-default, or a json_format object as JSON';
+
+function databaseUrl(option: string | undefined): string {
+  return option ?? loadSettings().databaseUrl;
+}
+
+function nonEmpty(name: string) {
+  return (value: string) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must not be empty`);
+    return value;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('envoy-lens')
+    .description('Envoy access logs, typed: which upstream served each request, ClusterIP leaks, balance.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('parse')
+    .description('parse access-log lines (FILEs or stdin) and print one JSON object per line')
+    .option('--format <format>', formatHelp)
+    .option('--config <file>', 'envoy.yaml, or a ConfigMap holding one, to read the format from')
+    .option('--listener <name>', 'with --config: the listener whose access log to use')
+    .argument('[file...]', 'log files; stdin when none')
+    .action(async (files: string[], opts) => {
+      await runParse(compiledFormatFrom(opts), files, process.stdout);
+    });
+
+  program
+    .command('import')
+    .description('parse log files and store their records (importing the same file again adds nothing)')
+    .option('--format <format>', formatHelp)
+    .option('--config <file>', 'envoy.yaml, or a ConfigMap holding one, to read the format from')
+    .option('--listener <name>', 'with --config: the listener whose access log to use')
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .option('--namespace <ns>', 'namespace of the pod that wrote the log', nonEmpty('--namespace'))
+    .option('--pod <name>', 'pod that wrote the log', nonEmpty('--pod'))
+    .option('--container <name>', 'container that wrote the log', nonEmpty('--container'))
+    .option('--as <name>', 'store the input under this name instead of one derived from its first line', nonEmpty('--as'))
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .argument('<file...>', 'log files')
+    .action(async (files: string[], opts) => {
+      if ((opts.namespace === undefined) !== (opts.pod === undefined)) {
+        throw new UsageError('--namespace and --pod go together');
+      }
+      const format = compiledFormatFrom(opts);
+      const totals = await runImport(format, files, {
+        databaseUrl: databaseUrl(opts.db),
+        namespace: opts.namespace, pod: opts.pod, container: opts.container, as: opts.as,
+        progress: opts.progress && Boolean(process.stderr.isTTY),
+      }, (line) => console.log(line));
+      process.exitCode = totals.lines > 0 && totals.records === 0 && totals.rejected > 0 ? 1 : 0;
+    });
+
+  program
+    .command('export')
+    .description('print stored records as NDJSON or CSV')
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'csv']).default('ndjson'))
+    .option('--since <time>', 'records at or after this time (ISO-8601, or 15m / 2h / 7d back from now)')
+    .option('--until <time>', 'records before this time')
+    .option('--request-id <id>', 'only records with this X-Request-ID', nonEmpty('--request-id'))
+    .action(async (opts) => {
+      const url = databaseUrl(opts.db);
+      await deployMigrations(url);
+      await runExport(url, opts.format as ExportFormat, {
+        since: opts.since === undefined ? undefined : parseTimeOption('--since', opts.since),
+        until: opts.until === undefined ? undefined : parseTimeOption('--until', opts.until),
+        requestId: opts.requestId,
+      }, process.stdout);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander already printed it
+    if (err instanceof UsageError || err instanceof EnvoyConfigError || err instanceof SourceConflictError) {
+      console.error(`envoy-lens: ${err.message}`);
+      return 2;
+    }
+    console.error(`envoy-lens: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.ENVOY_LENS_DEBUG) console.error(err);
+    return 1;
+  } finally {
+    await disconnectAll();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/lib/cli/main.ts')) {
+  process.exitCode = await main(process.argv.slice(2));
+}

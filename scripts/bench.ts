@@ -1,0 +1,50 @@
+// npm run bench: generates a 1,000,000-line log in the seed format and measures, in one run, the read floor, parse
+// and import against their baselines. Each measurement runs in its own process; figures are printed, not asserted.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+const lines = Number(values.lines);
+const runs = Number(values.runs);
+const root = path.resolve(import.meta.dirname, '..');
+const dir = path.join(root, '.bench');
+mkdirSync(dir, { recursive: true });
+const log = path.join(dir, `seed-${lines}.log`);
+
+if (!existsSync(log)) {
+  console.log(`generating ${lines.toLocaleString('en-US')} lines (6 backend pods, 10% to the Service IP) …`);
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/write-sample-log.ts', log, String(lines), '--pods', '6', '--hostile', '0'],
+    { cwd: root, stdio: 'inherit' });
+}
+const mb = statSync(log).size / 1e6;
+console.log(`log: ${log} (${mb.toFixed(1)} MB, ${lines.toLocaleString('en-US')} lines)\n`);
+
+interface TaskResult { items: number; seconds: number; note?: string }
+
+function task(name: string): TaskResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/tasks.ts', name, log, dir], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as TaskResult;
+}
+
+/** The median rate over `runs` runs, as items per second. */
+function measure(name: string): { rate: number; result: TaskResult } {
+  const results = Array.from({ length: runs }, () => task(name));
+  const rates = results.map((r) => r.items / r.seconds).sort((a, b) => a - b);
+  return { rate: rates[Math.floor(rates.length / 2)]!, result: results[0]! };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const row = (label: string, rate: number, unit: string, extra = '') => console.log(`${label.padEnd(46)} ${fmt(rate).padStart(10)} ${unit}${extra}`);
+
+const floor = measure('readline');
+row('read floor: node:readline loop', floor.rate, 'lines/s');
+const parse = measure('parse');
+row('parse: envoy-lens format engine (seed format)', parse.rate, 'lines/s', `   ${(parse.rate / floor.rate * 100).toFixed(0)}% of the read floor (target ≥ 60%)`);
+const raw = measure('raw-insert');
+row('raw insert: better-sqlite3, one transaction', raw.rate, 'rows/s');
+const imp = measure('import');
+row('import: read + parse + store, end to end', imp.rate, 'rows/s', `   ${(imp.rate / raw.rate * 100).toFixed(0)}% of the raw insert (target ≥ 60%)`);
+if (imp.result.note) console.log(`  ${imp.result.note}`);
+console.log(`\nmedian of ${runs} runs each; each run in its own process; same file, same machine, same run.`);

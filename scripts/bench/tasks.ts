@@ -1,0 +1,84 @@
+// One benchmark measurement per process: prints {"items", "seconds"} for the timed part only.
+import { createReadStream, rmSync } from 'node:fs';
+import readline from 'node:readline';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { recordMapper, type AccessRecord } from '../../lib/envoy/access-record.ts';
+import { compileFormat } from '../../lib/envoy/compile-format.ts';
+import { SEED_FORMAT } from '../../lib/envoy/default-formats.ts';
+import { importLines } from '../../lib/ingest/import-lines.ts';
+import { readLineBatches } from '../../lib/ingest/read-lines.ts';
+import { openIngestStore } from '../../lib/store/ingest-store.ts';
+import { deployMigrations } from '../../lib/store/migrate.ts';
+import { insertRecordSql, recordParams } from '../../lib/store/sqlite/sqlite-ingest-store.ts';
+
+const [name, log, dir] = process.argv.slice(2) as [string, string, string];
+const format = compileFormat({ type: 'text', text: SEED_FORMAT });
+
+async function freshDatabase(file: string): Promise<string> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  const url = `file:${file}`;
+  await deployMigrations(url);
+  return url;
+}
+
+const tasks: Record<string, () => Promise<{ items: number; seconds: number; note?: string }>> = {
+  async readline() {
+    const t = performance.now();
+    let items = 0;
+    for await (const line of readline.createInterface({ input: createReadStream(log), crlfDelay: Infinity })) if (line) items++;
+    return { items, seconds: (performance.now() - t) / 1000 };
+  },
+  async parse() {
+    const t = performance.now();
+    let items = 0, failed = 0;
+    for await (const batch of readLineBatches(createReadStream(log, { highWaterMark: 1 << 16 }))) {
+      for (const line of batch.lines) {
+        if (format.parse(line).ok) items++;
+        else failed++;
+      }
+    }
+    if (failed) throw new Error(`${failed} lines failed to parse`);
+    return { items, seconds: (performance.now() - t) / 1000 };
+  },
+  async 'raw-insert'() {
+    // The same rows the import stores, parsed beforehand; only the insert is timed.
+    const mapper = recordMapper(format);
+    const records: AccessRecord[] = [];
+    for await (const batch of readLineBatches(createReadStream(log, { highWaterMark: 1 << 16 }))) {
+      for (const line of batch.lines) {
+        const r = format.parse(line);
+        if (r.ok) records.push(mapper.toRecord(r.values));
+      }
+    }
+    const file = path.join(dir, 'raw.db');
+    await freshDatabase(file);
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.prepare(`INSERT INTO "Source" ("key", "kind", "format", "createdAt", "updatedAt") VALUES ('bench', 'file', '', 0, 0)`).run();
+    const insert = db.prepare(insertRecordSql);
+    const t = performance.now();
+    db.transaction(() => {
+      for (let i = 0; i < records.length; i++) insert.run(recordParams(1, i + 1, records[i]!));
+    })();
+    const seconds = (performance.now() - t) / 1000;
+    db.close();
+    return { items: records.length, seconds };
+  },
+  async import() {
+    const url = await freshDatabase(path.join(dir, 'import.db'));
+    const store = await openIngestStore(url);
+    const t = performance.now();
+    const summary = await importLines(readLineBatches(createReadStream(log, { highWaterMark: 1 << 16 })), {
+      store, format, source: { kind: 'file', format: SEED_FORMAT },
+    });
+    const seconds = (performance.now() - t) / 1000;
+    await store.close();
+    return { items: summary.records, seconds, note: `import stored ${summary.records} records, ${summary.rejected} rejected` };
+  },
+};
+
+const run = tasks[name];
+if (!run) throw new Error(`unknown task ${name}`);
+console.log(JSON.stringify(await run()));

@@ -1,0 +1,71 @@
+// npm test: every suite (unit and integration on node:test, end-to-end on Playwright with Debian's chromium), then
+// one closing line `N passed, N failed` over all of them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(path.join(tmpdir(), 'envoy-lens-test-'));
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true' };
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!['node_modules', 'generated', '.next', 'e2e'].includes(entry.name)) findTests(full, out);
+    } else if (/\.test\.tsx?$/.test(entry.name)) out.push(path.relative(root, full));
+  }
+  return out.sort();
+}
+
+function run(title: string, command: string, args: string[]): number {
+  console.log(`\n=== ${title}`);
+  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+// 1. Unit and integration tests (node:test).
+const files = ['lib', 'scripts'].flatMap((d) => (existsSync(path.join(root, d)) ? findTests(path.join(root, d)) : []));
+const nodeSummary = path.join(tmp, 'node-tests.json');
+run(`unit and integration tests (${files.length} files)`, process.execPath, [
+  '--import', 'tsx', '--test', '--test-concurrency=2',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/test-summary-reporter.mjs', `--test-reporter-destination=${nodeSummary}`,
+  ...files,
+]);
+addCounts('node:test', nodeSummary, (text) => JSON.parse(text));
+
+// 2. End-to-end: production build, then Playwright against it.
+const e2eSpecs = existsSync(path.join(root, 'e2e')) ? readdirSync(path.join(root, 'e2e')).filter((f) => f.endsWith('.spec.ts')) : [];
+if (e2eSpecs.length) {
+  if (run('production build', 'npx', ['next', 'build']) !== 0) {
+    console.log('build failed: counting every end-to-end spec file as failed');
+    totals.failed += e2eSpecs.length;
+  } else {
+    const report = path.join(tmp, 'playwright.json');
+    env.PLAYWRIGHT_JSON_OUTPUT_NAME = report;
+    run('end-to-end tests (Playwright, Debian chromium)', 'npx', ['playwright', 'test', '--reporter=list,json']);
+    addCounts('playwright', report, (text) => {
+      const stats = JSON.parse(text).stats;
+      return { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
+    });
+  }
+}
+
+function addCounts(name: string, file: string, read: (text: string) => typeof totals) {
+  if (!existsSync(file)) {
+    console.log(`${name}: no results were written (the runner crashed): counted as 1 failure`);
+    totals.failed += 1;
+    return;
+  }
+  const counts = read(readFileSync(file, 'utf8'));
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+  totals.skipped += counts.skipped;
+}
+
+console.log('');
+console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed > 0 ? 1 : 0);
