@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(tmpdir(), 'envoy-lens-test-'));
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true' };
+const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true' };
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
 function findTests(dir: string, out: string[] = []): string[] {
