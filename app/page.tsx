@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { loadSettings } from '../lib/settings';
 import { prismaFor } from '../lib/store/prisma-client';
+import { ingestTotals, type IngestTotals } from '../lib/store/queries/ingest-totals';
 import { listRecords, type RecordPage } from '../lib/store/queries/records';
 import { RecordsTable } from './records-table';
 
@@ -25,8 +26,10 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
     );
   }
   let page: RecordPage;
+  let totals: IngestTotals;
   try {
-    page = await listRecords(prismaFor(loadSettings().databaseUrl), { before: query.data.before, limit: 100 });
+    const prisma = prismaFor(loadSettings().databaseUrl);
+    [page, totals] = await Promise.all([listRecords(prisma, { before: query.data.before, limit: 100 }), ingestTotals(prisma)]);
   } catch (err) {
     if (isMissingTable(err)) return <EmptyState />;
     throw err;
@@ -35,7 +38,11 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
   return (
     <>
       <h1>Requests</h1>
-      <p className="summary">{page.total.toLocaleString('en-US')} records stored · newest first</p>
+      <p className="summary">
+        {page.total.toLocaleString('en-US')} records stored · newest first · from {count(totals.sources, 'source')},{' '}
+        {count(totals.linesRead, 'line')} read, {count(totals.rejected, 'line')} rejected,{' '}
+        {count(totals.ambiguous, 'record')} with ambiguous fields
+      </p>
       <RecordsTable records={page.records} />
       <div className="pager">
         {query.data.before !== undefined && <a href="/">Newest</a>}
@@ -43,6 +50,10 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
       </div>
     </>
   );
+}
+
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function isMissingTable(err: unknown): boolean {

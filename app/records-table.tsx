@@ -1,5 +1,12 @@
 import type { RecordView } from '../lib/store/queries/record-view';
 
+/** Whether the line's possible splits disagreed on the field of this header, so the stored value is null. */
+function ambiguousHeader(r: RecordView, header: string): boolean {
+  return r.ambiguousFields?.some((key) => key.toUpperCase().includes(header)) ?? false;
+}
+
+const ambiguousMark = <span className="ambiguous" title="several splits of this line match: see envoy-lens export">ambiguous</span>;
+
 function statusClass(status: number | null): string {
   return status === null ? '' : `status-${Math.floor(status / 100)}`;
 }
@@ -29,14 +36,14 @@ export function RecordsTable({ records }: { records: RecordView[] }) {
               <td className="mono">{r.startTime?.replace('T', ' ').replace('Z', '') ?? '–'}</td>
               <td>{r.pod ? `${r.namespace}/${r.pod}` : '–'}</td>
               <td>{r.method ?? '–'}</td>
-              <td className="wrap mono">{r.path ?? '–'}</td>
+              <td className="clip wide mono" title={r.path ?? undefined}>{r.path ?? '–'}</td>
               <td className={statusClass(r.status)}>{r.status ?? '–'}</td>
               <td>{r.responseFlags ? <span className="flag">{r.responseFlags}</span> : ''}</td>
               <td>{r.durationMs ?? '–'}</td>
               <td className="mono">{r.upstreamHost ?? '–'}</td>
               <td>{r.upstreamCluster ?? '–'}</td>
-              <td className="mono">{r.requestId ?? (r.ambiguousFields ? <span className="ambiguous">ambiguous</span> : '–')}</td>
-              <td className="wrap">{r.userAgent ?? (r.ambiguousFields ? <span className="ambiguous">ambiguous</span> : '–')}</td>
+              <td className="clip mono" title={r.requestId ?? undefined}>{r.requestId ?? (ambiguousHeader(r, 'X-REQUEST-ID') ? ambiguousMark : '–')}</td>
+              <td className="clip wide" title={r.userAgent ?? undefined}>{r.userAgent ?? (ambiguousHeader(r, 'USER-AGENT') ? ambiguousMark : '–')}</td>
             </tr>
           ))}
         </tbody>

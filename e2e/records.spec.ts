@@ -5,6 +5,7 @@ test.describe('requests page', () => {
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'Requests' })).toBeVisible();
     await expect(page.getByText('252 records stored')).toBeVisible();
+    await expect(page.getByText('253 lines read, 1 line rejected')).toBeVisible();
     const rows = page.locator('table[aria-label="requests"] tbody tr');
     await expect(rows).toHaveCount(100);
     await expect(rows.first()).toContainText('10.244.0.82:10000');
@@ -40,6 +41,7 @@ test.describe('requests page', () => {
   test('answers a malformed query parameter with a message, not a crash', async ({ page }) => {
     const response = await page.goto('/?before=abc');
     expect(response?.status()).toBeLessThan(500);
-    await expect(page.getByRole('alert')).toContainText('before');
+    const alert = page.getByRole('alert').filter({ hasText: 'Bad link' });
+    await expect(alert).toContainText('The query parameter before is not valid');
   });
 });
