@@ -39,7 +39,8 @@ export function sourceKeyFor(firstLine: string): string {
 const overlongReason = `line longer than the ${MAX_LINE_LENGTH / (1024 * 1024)} MiB limit`;
 
 export async function importLines(batches: AsyncIterable<LineBatch>, options: ImportOptions): Promise<ImportSummary> {
-  const { store, format, batchSize = 5000 } = options;
+  // Large batches: each commit costs a WAL write and, now and then, a checkpoint (see lib/store/sqlite/).
+  const { store, format, batchSize = 20_000 } = options;
   const mapper = recordMapper(format);
   const started = performance.now();
   const summary: ImportSummary = { lines: 0, skipped: 0, records: 0, rejected: 0, ambiguous: 0, seconds: 0 };

