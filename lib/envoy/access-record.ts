@@ -27,6 +27,7 @@ export interface AccessRecord {
   upstreamIp: string | null;
   upstreamPort: number | null;
   upstreamCluster: string | null;
+  /** RESPONSE_FLAGS as Envoy wrote it, short codes joined by commas (`UF,URX`); see responseFlagList. */
   responseFlags: string | null;
   downstreamRemoteIp: string | null;
   /** Keys of fields the line's possible splits disagree on. */
@@ -44,6 +45,8 @@ function columnFor(op: OperatorToken): Column | undefined {
   const arg = op.arg?.toUpperCase();
   switch (op.name) {
     case 'START_TIME': return 'startTime';
+    // Local time is the same instant when the pattern carries the offset (the default does) or epoch seconds.
+    case 'START_TIME_LOCAL': return op.arg === undefined || /%E?\*?z|%s/.test(op.arg) ? 'startTime' : undefined;
     case 'PROTOCOL': return 'protocol';
     case 'RESPONSE_CODE': return 'status';
     case 'BYTES_RECEIVED': return 'bytesReceived';
@@ -52,10 +55,13 @@ function columnFor(op: OperatorToken): Column | undefined {
     case 'UPSTREAM_HOST': return 'upstreamHost';
     case 'UPSTREAM_CLUSTER': case 'UPSTREAM_CLUSTER_RAW': return 'upstreamCluster';
     case 'RESPONSE_FLAGS': return 'responseFlags';
-    case 'DOWNSTREAM_REMOTE_ADDRESS': case 'DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT': return 'downstreamRemote';
+    case 'DOWNSTREAM_REMOTE_ADDRESS': return 'downstreamRemote';
+    // A masked address (`_WITHOUT_PORT(16)`) is a network, not the client.
+    case 'DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT': return arg === undefined ? 'downstreamRemote' : undefined;
     case 'PATH': case 'REQ_WITHOUT_QUERY': return 'path';
-    case 'RESP': return arg === 'X-ENVOY-UPSTREAM-SERVICE-TIME' ? 'upstreamServiceTimeMs' : undefined;
-    case 'REQ': {
+    case 'RESP': case 'RESPONSE_HEADER':
+      return arg === 'X-ENVOY-UPSTREAM-SERVICE-TIME' ? 'upstreamServiceTimeMs' : undefined;
+    case 'REQ': case 'REQUEST_HEADER': {
       const first = arg?.split('?')[0];
       if (first === ':METHOD') return 'method';
       if (first === ':PATH' || first === 'X-ENVOY-ORIGINAL-PATH') return 'path';
@@ -67,6 +73,11 @@ function columnFor(op: OperatorToken): Column | undefined {
     }
     default: return undefined;
   }
+}
+
+/** The response flags of a record as a list: `UF,URX` → ['UF', 'URX'], none → []. */
+export function responseFlagList(flags: string | null): string[] {
+  return flags ? flags.split(',') : [];
 }
 
 export interface RecordMapper {

@@ -62,7 +62,13 @@ function compileText(spec: { type: 'text'; text: string }): CompiledFormat {
     spec,
     keys: operators.map((o) => o.key),
     operators,
-    parse: (line) => parser.parse(line),
+    parse: (line) => {
+      try {
+        return parser.parse(line);
+      } catch (err) {
+        return internalError(err);
+      }
+    },
   };
 }
 
@@ -77,7 +83,6 @@ const singleOperator = /^%[A-Z0-9_]+(?:\([^)]*\))?(?::[0-9]+)?%$/;
 function compileJson(spec: { type: 'json'; json: Record<string, unknown> }): CompiledFormat {
   const leaves: JsonLeaf[] = [];
   const used = new Set<string>();
-  let column = 1;
   const walk = (node: Record<string, unknown>, path: string[]) => {
     for (const [name, value] of Object.entries(node)) {
       const here = [...path, name];
@@ -90,6 +95,7 @@ function compileJson(spec: { type: 'json'; json: Record<string, unknown> }): Com
       try {
         tokens = tokenizeFormat(value);
       } catch (err) {
+        // The column is within this key's value.
         if (err instanceof FormatError) throw new FormatError(`json_format key ${here.join('.')}: ${err.reason}`, err.column);
         throw err;
       }
@@ -99,17 +105,27 @@ function compileJson(spec: { type: 'json'; json: Record<string, unknown> }): Com
       const key = one && !used.has(one.key) ? one.key : here.join('.');
       used.add(key);
       leaves.push({ path: here, key, reader: one ? readersFor([one])[0] : undefined });
-      column += value.length;
     }
   };
   walk(spec.json, []);
-  if (leaves.length === 0) throw new FormatError('json_format holds no command operator', column);
+  if (leaves.length === 0) throw new FormatError('json_format holds no command operator', 1);
   return {
     spec,
     keys: leaves.map((l) => l.key),
     operators: leaves.map((l) => l.reader?.token),
-    parse: (line) => parseJsonLine(line, leaves),
+    parse: (line) => {
+      try {
+        return parseJsonLine(line, leaves);
+      } catch (err) {
+        return internalError(err);
+      }
+    },
   };
+}
+
+/** The engine's promise to its callers: a bad line is a failure result, never an exception. */
+function internalError(err: unknown): LineResult {
+  return { ok: false, reason: `internal parser error: ${err instanceof Error ? err.message : String(err)}`, column: 1 };
 }
 
 function parseJsonLine(line: string, leaves: JsonLeaf[]): LineResult {
@@ -117,8 +133,7 @@ function parseJsonLine(line: string, leaves: JsonLeaf[]): LineResult {
   try {
     doc = JSON.parse(line);
   } catch (err) {
-    const at = /position (\d+)/.exec(String((err as Error).message));
-    return { ok: false, reason: `not JSON: ${(err as Error).message}`, column: at ? Number(at[1]) + 1 : 1 };
+    return { ok: false, reason: `not JSON: ${(err as Error).message}`, column: jsonErrorOffset(line) + 1 };
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     return { ok: false, reason: 'not a JSON object', column: 1 };
@@ -127,11 +142,14 @@ function parseJsonLine(line: string, leaves: JsonLeaf[]): LineResult {
   for (let i = 0; i < leaves.length; i++) {
     const leaf = leaves[i]!;
     let node: unknown = doc;
-    for (const part of leaf.path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+    for (const part of leaf.path) {
+      node = node !== null && typeof node === 'object' && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
+    }
     if (leaf.reader) {
       const value = leaf.reader.readJson(node);
       if (value === null && node !== null && node !== undefined && node !== '-' && node !== '') {
-        return { ok: false, reason: `${leaf.key}: expected ${leaf.reader.expected}, found ${JSON.stringify(node).slice(0, 60)}`, column: 1 };
+        const column = line.indexOf(JSON.stringify(leaf.path[leaf.path.length - 1])) + 1 || 1;
+        return { ok: false, reason: `${leaf.key}: expected ${leaf.reader.expected}, found ${JSON.stringify(node).slice(0, 60)}`, column };
       }
       values[i] = value;
     } else {
@@ -139,4 +157,83 @@ function parseJsonLine(line: string, leaves: JsonLeaf[]): LineResult {
     }
   }
   return { ok: true, values };
+}
+
+/**
+ * Offset of the first character JSON.parse rejects: its messages do not always say ("Unexpected token 'x', … is not
+ * valid JSON"). Iterative, so a line of a million `[` cannot overflow the stack.
+ */
+function jsonErrorOffset(text: string): number {
+  const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const stack: string[] = [];
+  let i = 0;
+  const skipBlanks = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const string = (): boolean => {
+    for (i++; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) return ++i > 0;
+      if (c < 32) return false;
+      if (c === 92) {
+        const e = text[++i];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) return false;
+          i += 4;
+        } else if (e === undefined || !'"\\/bfnrt'.includes(e)) return false;
+      }
+    }
+    return false;
+  };
+  for (;;) {
+    // Expecting a value.
+    skipBlanks();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      stack.push(c);
+      i++;
+      skipBlanks();
+      if (text[i] === (c === '{' ? '}' : ']')) {
+        stack.pop();
+        i++;
+      } else if (c === '{') {
+        if (text[i] !== '"' || !string()) return i;
+        skipBlanks();
+        if (text[i] !== ':') return i;
+        i++;
+        continue;
+      } else continue;
+    } else if (c === '"') {
+      if (!string()) return i;
+    } else if (c !== undefined && text.startsWith('true', i)) i += 4;
+    else if (c !== undefined && text.startsWith('false', i)) i += 5;
+    else if (c !== undefined && text.startsWith('null', i)) i += 4;
+    else {
+      number.lastIndex = i;
+      if (!number.test(text)) return i;
+      i = number.lastIndex;
+    }
+    // After a value: close containers or move to the next member.
+    for (;;) {
+      skipBlanks();
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i < text.length ? i : text.length;
+      const close = top === '{' ? '}' : ']';
+      if (text[i] === close) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      if (text[i] !== ',') return i;
+      i++;
+      if (top === '{') {
+        skipBlanks();
+        if (text[i] !== '"' || !string()) return i;
+        skipBlanks();
+        if (text[i] !== ':') return i;
+        i++;
+      }
+      break;
+    }
+  }
 }

@@ -33,6 +33,10 @@ export class FormatError extends Error {
   }
 }
 
+/** Operators whose argument is `HEADER` or `HEADER?ALTERNATIVE`. */
+const headerOperators = new Set(['REQ', 'REQUEST_HEADER', 'RESP', 'RESPONSE_HEADER', 'TRAILER', 'RESPONSE_TRAILER',
+  'STREAM_INFO_REQ', 'REQ_WITHOUT_QUERY']);
+
 const operatorPattern = /%([A-Z0-9_]+)(?:\(([^)]*)\))?(?::([0-9]+))?%/y;
 
 export function tokenizeFormat(format: string): FormatToken[] {
@@ -77,16 +81,23 @@ function checkOperator(name: string, arg: string | undefined, length: string | u
   if (length !== undefined && !info.truncatable) {
     throw new FormatError(`%${name}% does not accept a :N length`, column);
   }
-  if ((name === 'REQ' || name === 'RESP' || name === 'TRAILER') && arg !== undefined) {
+  if (headerOperators.has(name) && arg !== undefined) {
     const parts = arg.split('?');
     if (parts.length > 2) throw new FormatError(`%${name}(${arg})% has more than one "?" alternative`, column);
     if (parts.some((p) => p === '')) throw new FormatError(`%${name}(${arg})% names an empty header`, column);
   }
-  if (name === 'COMMON_DURATION' && !/^[A-Z_]+:[A-Z_]+(:(ms|us|ns))?$/.test(arg ?? '')) {
+  if (name === 'COMMON_DURATION' && !/^[^:]+:[^:]+(:(ms|us|ns))?$/.test(arg ?? '')) {
     throw new FormatError(`%COMMON_DURATION(${arg})% needs START:END[:ms|us|ns]`, column);
   }
-  const token: OperatorToken = { type: 'operator', name, key, kind: kindOf(name, arg), column };
-  if (arg !== undefined) token.arg = arg;
+  if (name === 'GRPC_STATUS' && arg && !['CAMEL_STRING', 'SNAKE_STRING', 'NUMBER'].includes(arg)) {
+    throw new FormatError(`%GRPC_STATUS(${arg})% takes CAMEL_STRING, SNAKE_STRING or NUMBER`, column);
+  }
+  if (name.endsWith('_WITHOUT_PORT') && arg && !(/^\d{1,3}$/.test(arg) && Number(arg) <= 128)) {
+    throw new FormatError(`%${name}(${arg})% takes a mask prefix length (0-128)`, column);
+  }
+  const token: OperatorToken = { type: 'operator', name, key, kind: kindOf(name, arg || undefined), column };
+  // `%START_TIME()%` is the same as `%START_TIME%` for Envoy.
+  if (arg) token.arg = arg;
   if (length !== undefined) token.maxLength = Number(length);
   return token;
 }

@@ -2,18 +2,32 @@
 // that follows it in the format (a User-Agent holding `" "`): a line is split where the *whole* line matches, with
 // every typed field holding its type, and when several splits match, the fields they disagree on are reported.
 //
-// Hot path (hand-written for speed, see shared/notes/performance.md): one left-to-right scan taking each field's
-// first possible end, and one right-to-left scan taking each field's last possible start. When both succeed and agree
-// the split is the only one. Otherwise an exact search over every split point decides; it does work linear in the
-// line's length for each field (with a hard budget), so hostile lines cannot make it quadratic.
-import { type FieldReader, type FieldValue, SpanRule } from './field-reader.ts';
+// A split gives field i a span [start_i, end_i); the literal after it begins at end_i. The hot path (hand-written, see
+// shared/notes/performance.md) proves a split unique in two linear passes:
+//
+//  1. Forward: each field takes its first acceptable end. Call this split F.
+//  2. Check: for every field, no occurrence of the literal before it ends inside (start_i, end_i] of F's value.
+//
+// Why that suffices: take another split S, the first field i where it differs from F and the last field j. S starts
+// field i where F does, so it ends it later (F took the first acceptable end). S ends field j where F does and, by the
+// check, cannot start it inside F's value, so it starts it earlier. Between them, the last field m that S starts later
+// than F must then also end earlier than F (else S would follow F from m+1 on, up to j): S's start of m is an
+// occurrence of the literal before m ending inside F's value of m, which the check ruled out. So there is no S.
+// (Comparing F with the split taken greedily from the right, as an earlier version did, misses exactly this case:
+// a value that accepts a short span inside itself but not the longer one with the same start.)
+//
+// A field that cannot contain the last character of the literal before it passes the check without looking; one
+// that cannot contain the first character of the literal after it has one possible end. Anything else, dead ends
+// included, goes to an exact search over the positions each field can start and end at on some full split, which
+// costs work linear in the line for a given format and gives up, as a clear failure, past a fixed budget.
+import { type FieldReader, type FieldValue, InlineShape, NOT_A_VALUE, SpanRule } from './field-reader.ts';
 
 export interface TextParseOk {
   ok: true;
   values: FieldValue[];
   /** Indexes of fields that several splits disagree on; their value is null. */
   ambiguous?: number[];
-  /** For each ambiguous field, the distinct raw texts it could be (at most a few). */
+  /** For each ambiguous field, distinct raw texts it could be (at most MAX_ALTERNATIVES, each cut to MAX_ALT_LENGTH). */
   alternatives?: string[][];
 }
 
@@ -26,24 +40,55 @@ export interface ParseFailure {
 
 export type TextParseResult = TextParseOk | ParseFailure;
 
-const MAX_ALTERNATIVES = 4;
+export const MAX_ALTERNATIVES = 4;
+/** Alternatives are shown to people and stored: a 1 MB hostile header must not be stored four times over. */
+export const MAX_ALT_LENGTH = 512;
+/** Work units (positions visited, characters checked) the exact search may spend, per character of the line. */
+const WORK_PER_CHAR = 64;
+const WORK_BASE = 1 << 16;
+
+interface Budget {
+  left: number;
+}
 
 export class TextLineParser {
   private readonly n: number;
   /** after[i] = the literal that follows field i (the last one ends the line). */
   private readonly after: string[];
+  /** Field i cannot contain the first character of the literal after it: its end is fixed by its start. */
+  private readonly endFixed: boolean[];
+  /** Field i cannot contain the last character of the literal before it: its start is fixed by its end. */
+  private readonly startFixed: boolean[];
+  /** lastChars[i] = the last character of the literal before field i ('' when there is none). */
+  private readonly lastChars: string[];
+  /** Scratch for the hot path: [start0, end0, start1, end1, …]. */
+  private readonly split: Int32Array;
+  /** Work units the last exact search spent (0 when the hot path decided): lets tests check linear time. */
+  lastSearchWork = 0;
 
   constructor(
     private readonly prefix: string,
     private readonly fields: FieldReader[],
     literalsAfter: string[],
   ) {
-    this.n = fields.length;
+    const n = fields.length;
+    this.n = n;
     this.after = literalsAfter;
+    this.split = new Int32Array(2 * n);
+    this.endFixed = fields.map((f, i) => {
+      const lit = literalsAfter[i]!;
+      return i === n - 1 || (lit.length > 0 && !f.canContain(lit.charCodeAt(0)));
+    });
+    this.lastChars = fields.map((_, i) => (i === 0 ? '' : literalsAfter[i - 1]!.slice(-1)));
+    this.startFixed = fields.map((f, i) => {
+      const lit = i === 0 ? '' : literalsAfter[i - 1]!;
+      return i === 0 || (lit.length > 0 && !f.canContain(lit.charCodeAt(lit.length - 1)));
+    });
   }
 
   parse(line: string): TextParseResult {
     const { prefix, n } = this;
+    this.lastSearchWork = 0;
     if (!line.startsWith(prefix)) return fail(`line does not start with ${show(prefix)}`, firstDifference(line, prefix));
     if (n === 0) {
       return line.length === prefix.length ? { ok: true, values: [] } : fail('unexpected text after the format', prefix.length + 1);
@@ -52,117 +97,181 @@ export class TextLineParser {
     if (!line.endsWith(last) || line.length - last.length < prefix.length) {
       return fail(`line does not end with ${show(last)}`, Math.max(1, line.length - last.length + 1));
     }
-    const forward = this.scanForward(line);
-    if (forward) {
-      const backward = this.scanBackward(line);
-      if (backward && sameSplit(forward, backward)) return { ok: true, values: this.readAll(line, forward) };
-    }
+    const split = this.split;
+    const values = new Array<FieldValue>(n);
+    if (this.forward(line, split, values) && this.latestStarts(line, split)) return { ok: true, values };
     return this.searchAllSplits(line);
   }
 
-  private readAll(line: string, starts: Int32Array): FieldValue[] {
-    const values = new Array<FieldValue>(this.n);
-    for (let i = 0; i < this.n; i++) {
-      values[i] = this.fields[i]!.read(line, starts[2 * i]!, starts[2 * i + 1]!);
-    }
-    return values;
-  }
-
-  /** Each field takes its first possible end. Returns [start0, end0, start1, end1, …] or null. */
-  private scanForward(line: string): Int32Array | null {
-    const { n, fields, after } = this;
-    const split = new Int32Array(2 * n);
+  /**
+   * Step 1: each field takes its first acceptable end, reading its value on the way (thrown away unless step 2 proves
+   * the split unique). False on a dead end: greedy choices may have missed a split, so the exact search decides.
+   */
+  private forward(line: string, split: Int32Array, values: FieldValue[]): boolean {
+    const { n, fields, after, endFixed } = this;
+    const endLimit = line.length - after[n - 1]!.length;
     let p = this.prefix.length;
+    let hasTab = -1; // whether the line holds a tab: looked up once, when a token first needs it
     for (let i = 0; i < n; i++) {
       const f = fields[i]!;
       const lit = after[i]!;
+      const last = i === n - 1;
       let q: number;
-      if (i === n - 1) {
-        q = line.length - lit.length;
-        if (q < p || !f.accepts(line, p, q)) return null;
+      let value: FieldValue | typeof NOT_A_VALUE;
+      if (f.inline === InlineShape.UnsignedNumber && endFixed[i]) {
+        // The digits end where the literal must begin (it cannot begin with a digit or '-'): no search needed.
+        q = p;
+        let number = 0;
+        for (let c = line.charCodeAt(q); c >= 48 && c <= 57; c = line.charCodeAt(++q)) number = number * 10 + c - 48;
+        if (q > p) value = q - p < f.maxLength ? number : NOT_A_VALUE;
+        else if (line.charCodeAt(p) === DASH) value = null, q = p + 1;
+        else value = NOT_A_VALUE;
+        if (last ? q !== endLimit : !line.startsWith(lit, q)) return false;
       } else {
-        q = firstEnd(f, line, p, lit);
-        if (q < 0) return null;
+        q = last ? endLimit : line.indexOf(lit, p);
+        if (q < 0) return false;
+        if (f.inline === InlineShape.Text) {
+          value = q - p === 1 && line.charCodeAt(p) === DASH ? null : line.slice(p, q);
+        } else if (f.inline === InlineShape.Token) {
+          // A blank stays in every longer value too: no later end can work. When the literal is one space, the
+          // value (up to its first occurrence) holds none, and only a tab is left to look for.
+          if (lit === ' ' && !last) {
+            if (hasTab === -1) hasTab = line.indexOf('\t') >= 0 ? 1 : 0;
+            if (hasTab === 1) for (let k = p; k < q; k++) if (line.charCodeAt(k) === 9) return false;
+          } else for (let k = p; k < q; k++) if (isBlank(line.charCodeAt(k))) return false;
+          value = q - p === 1 && line.charCodeAt(p) === DASH ? null : line.slice(p, q);
+        } else {
+          value = f.value(line, p, q);
+          // The first acceptable end. A field that cannot hold the literal's first character cannot reach a later
+          // occurrence; otherwise look further, within the field's longest value.
+          if (!endFixed[i]) {
+            while (value === NOT_A_VALUE) {
+              const next = line.indexOf(lit, q + 1);
+              if (next <= q || next > endLimit || next - p > f.maxLength) return false; // (an empty literal stops moving)
+              q = next;
+              value = f.value(line, p, q);
+            }
+          }
+        }
       }
+      if (value === NOT_A_VALUE) return false;
+      values[i] = value;
       split[2 * i] = p;
       split[2 * i + 1] = q;
       p = q + lit.length;
+      if (!last && p > endLimit) return false;
     }
-    return split;
+    return true;
   }
 
-  /** Each field takes its last possible start, from the end of the line. */
-  private scanBackward(line: string): Int32Array | null {
-    const { n, fields, after, prefix } = this;
-    const split = new Int32Array(2 * n);
-    let e = line.length - after[n - 1]!.length;
-    for (let i = n - 1; i >= 0; i--) {
-      const f = fields[i]!;
-      let s: number;
-      if (i === 0) {
-        s = prefix.length;
-        if (s > e || !f.accepts(line, s, e)) return null;
-      } else {
-        s = lastStart(f, line, e, after[i - 1]!, prefix.length);
-        if (s < 0) return null;
+  /** Step 2: no occurrence of the literal before a field ends inside (start, end] of its value in F. */
+  private latestStarts(line: string, split: Int32Array): boolean {
+    const { after, startFixed, lastChars } = this;
+    for (let i = this.n - 1; i > 0; i--) {
+      if (startFixed[i]) continue;
+      const lit = after[i - 1]!;
+      const s = split[2 * i]!, e = split[2 * i + 1]!;
+      // An occurrence ending at x + 1 in (s, e] has its last character at x in [s, e): look for that character.
+      for (let x = line.indexOf(lastChars[i]!, s); x >= 0 && x < e; x = line.indexOf(lastChars[i]!, x + 1)) {
+        if (x + 1 >= lit.length && line.startsWith(lit, x + 1 - lit.length)) return false;
       }
-      split[2 * i] = s;
-      split[2 * i + 1] = e;
-      e = i > 0 ? s - after[i - 1]!.length : e;
     }
-    return split;
+    return true;
   }
 
   /**
-   * The exact answer: the sets of positions where each field can start and end on some split of the whole line,
-   * computed from the left and from the right. A field is settled when both of its ends have one possible position.
+   * The exact answer. From the left: the positions where each field can start (the literal before it reached from
+   * the line's start) and end. From the right, within those: the ones from which the rest of the line can be read.
+   * What survives both lies on some full split; a field is settled when it has one start and one end left.
    */
   private searchAllSplits(line: string): TextParseResult {
-    const { n, fields, after, prefix } = this;
-    const budget = { left: 64 * line.length + 4096 };
+    const budget: Budget = { left: WORK_PER_CHAR * line.length + WORK_BASE };
+    const initial = budget.left;
+    const result = this.search(line, budget);
+    this.lastSearchWork = initial - budget.left;
+    return result;
+  }
+
+  private search(line: string, budget: Budget): TextParseResult {
+    const { n, fields, after, prefix, endFixed } = this;
+    const endLimit = line.length - after[n - 1]!.length;
     const occurrences = new Map<string, number[]>();
     const occ = (lit: string) => {
       let list = occurrences.get(lit);
-      if (!list) occurrences.set(lit, (list = findAll(line, lit)));
+      if (!list) occurrences.set(lit, (list = findAll(line, lit, endLimit)));
+      budget.left -= list.length;
       return list;
     };
-    const endLimit = line.length - after[n - 1]!.length;
 
-    // From the left: starts[i] = positions where field i can start, ends[i] = where it can end.
+    // From the left.
     const startsL: number[][] = [[prefix.length]];
     const endsL: number[][] = [];
+    /** For bounded fields, the valid spans found: [s0, e0, s1, e1, …], by start. */
+    const pairs: number[][] = [];
     for (let i = 0; i < n; i++) {
+      const f = fields[i]!;
+      const starts = startsL[i]!;
       const candidates = i === n - 1 ? [endLimit] : occ(after[i]!);
-      const ends = reachableEnds(fields[i]!, line, startsL[i]!, candidates, budget);
-      if (budget.left < 0) return fail('line too ambiguous to split within the work limit', 1);
-      if (ends.length === 0) return this.explainFailure(line, i, startsL[i]!);
+      let ends: number[];
+      if (f.rule === SpanRule.Any) ends = candidates.slice(lowerBound(candidates, starts[0]!));
+      else if (f.rule === SpanRule.NoWhitespace) ends = tokenEnds(line, starts, candidates);
+      else {
+        const found = boundedSpans(f, line, starts, candidates, endFixed[i]!, budget);
+        pairs[i] = found;
+        const list: number[] = [];
+        for (let k = 1; k < found.length; k += 2) list.push(found[k]!);
+        ends = uniqueSorted(list);
+      }
+      budget.left -= starts.length + ends.length;
+      if (budget.left < 0) return tooAmbiguous();
+      if (ends.length === 0) return this.explainFailure(line, i, starts);
       endsL.push(ends);
-      if (i < n - 1) startsL.push(ends.map((q) => q + after[i]!.length));
+      if (i < n - 1) {
+        const len = after[i]!.length;
+        startsL.push(ends.map((q) => q + len));
+      }
     }
-    // From the right.
-    const endsR: number[][] = new Array(n);
-    const startsR: number[][] = new Array(n);
-    endsR[n - 1] = [endLimit];
+
+    // From the right, keeping only what the rest of the line can follow.
+    const startsOk: number[][] = new Array(n);
+    const endsOk: number[][] = new Array(n);
+    endsOk[n - 1] = [endLimit];
     for (let i = n - 1; i >= 0; i--) {
-      const candidates = i === 0 ? [prefix.length] : occ(after[i - 1]!).map((k) => k + after[i - 1]!.length);
-      startsR[i] = reachableStarts(fields[i]!, line, candidates, endsR[i]!, budget);
-      if (budget.left < 0) return fail('line too ambiguous to split within the work limit', 1);
-      if (i > 0) endsR[i - 1] = startsR[i]!.map((s) => s - after[i - 1]!.length);
+      const f = fields[i]!;
+      const starts = startsL[i]!;
+      const ends = endsOk[i]!;
+      let ok: number[];
+      if (f.rule === SpanRule.Any) ok = starts.slice(0, lowerBound(starts, ends[ends.length - 1]! + 1));
+      else if (f.rule === SpanRule.NoWhitespace) ok = tokenStarts(line, starts, ends);
+      else {
+        const found = pairs[i]!;
+        ok = [];
+        for (let k = 0; k < found.length; k += 2) {
+          if (contains(ends, found[k + 1]!) && ok[ok.length - 1] !== found[k]) ok.push(found[k]!);
+        }
+      }
+      budget.left -= starts.length + ok.length;
+      if (budget.left < 0) return tooAmbiguous();
+      startsOk[i] = ok;
+      if (i > 0) {
+        const len = after[i - 1]!.length;
+        endsOk[i - 1] = ok.map((s) => s - len);
+      }
     }
+
     const values = new Array<FieldValue>(n);
     const ambiguous: number[] = [];
     const alternatives: string[][] = [];
     for (let i = 0; i < n; i++) {
-      const starts = intersect(startsL[i]!, startsR[i]!);
-      const ends = intersect(endsL[i]!, endsR[i]!);
-      if (starts.length === 0 || ends.length === 0) return this.explainFailure(line, 0, startsL[0]!);
+      const starts = startsOk[i]!;
+      const ends = endsOk[i]!;
       if (starts.length === 1 && ends.length === 1) {
         values[i] = fields[i]!.read(line, starts[0]!, ends[0]!);
         continue;
       }
       values[i] = null;
       ambiguous.push(i);
-      alternatives.push(spanTexts(fields[i]!, line, starts, ends));
+      alternatives.push(spanTexts(fields[i]!, line, starts, ends, pairs[i]));
     }
     return ambiguous.length ? { ok: true, values, ambiguous, alternatives } : { ok: true, values };
   }
@@ -170,16 +279,20 @@ export class TextLineParser {
   /** Names the first field that cannot be read, where, and what was there. */
   private explainFailure(line: string, field: number, starts: number[]): ParseFailure {
     const f = this.fields[field]!;
-    const at = starts[0] ?? 0;
-    const lit = this.after[field]!;
+    const at = starts[0]!;
     const found = show(line.slice(at, at + 24) + (line.length > at + 24 ? '…' : ''));
-    const next = field === this.n - 1 ? 'the end of the line' : show(lit);
+    const lit = this.after[field]!;
+    const next = field === this.n - 1 ? 'the end of the line' : lit === '' ? 'the next field' : show(lit);
     return fail(`${f.key}: expected ${f.expected} followed by ${next}, found ${found}`, at + 1);
   }
 }
 
 function fail(reason: string, column: number): ParseFailure {
   return { ok: false, reason, column };
+}
+
+function tooAmbiguous(): ParseFailure {
+  return fail('line too ambiguous to split within the work limit (a header repeats the format\'s separators many times)', 1);
 }
 
 function show(text: string): string {
@@ -192,54 +305,20 @@ function firstDifference(line: string, prefix: string): number {
   return i + 1;
 }
 
-function sameSplit(a: Int32Array, b: Int32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+const DASH = 45;
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** The first q ≥ p where `lit` occurs and line[p, q) is a value of f; -1 if none. */
-function firstEnd(f: FieldReader, line: string, p: number, lit: string): number {
-  if (f.rule === SpanRule.Any) return line.indexOf(lit, p);
-  const limit = f.rule === SpanRule.Bounded ? p + f.maxLength : line.length;
-  let q = line.indexOf(lit, p);
-  while (q >= 0 && q <= limit) {
-    if (f.rule === SpanRule.NoWhitespace) {
-      // Any later end would include the same whitespace: one check decides.
-      if (q > p) return f.accepts(line, p, q) ? q : -1;
-    } else if (f.accepts(line, p, q)) return q;
-    q = line.indexOf(lit, q + 1);
-  }
-  return -1;
-}
-
-/** The last s ≤ e, with `lit` ending at s and s - |lit| ≥ floor, where line[s, e) is a value of f; -1 if none. */
-function lastStart(f: FieldReader, line: string, e: number, lit: string, floor: number): number {
-  const limit = f.rule === SpanRule.Bounded ? e - f.maxLength : floor;
-  let k = line.lastIndexOf(lit, e - lit.length);
-  while (k >= floor && k + lit.length >= limit) {
-    const s = k + lit.length;
-    if (f.rule === SpanRule.Any) return s;
-    if (f.rule === SpanRule.NoWhitespace) {
-      if (s < e) return f.accepts(line, s, e) ? s : -1;
-    } else if (f.accepts(line, s, e)) return s;
-    if (k === 0) break;
-    k = line.lastIndexOf(lit, k - 1);
-  }
-  return -1;
-}
-
-/** Every position where `lit` starts in the line (overlapping); every position for the empty literal. */
-function findAll(line: string, lit: string): number[] {
+/** Every position ≤ limit where `lit` starts (overlapping ones too); every position for the empty literal. */
+function findAll(line: string, lit: string, limit: number): number[] {
   const out: number[] = [];
   if (lit === '') {
-    for (let i = 0; i <= line.length; i++) out.push(i);
+    for (let i = 0; i <= limit; i++) out.push(i);
     return out;
   }
-  for (let i = line.indexOf(lit); i >= 0; i = line.indexOf(lit, i + 1)) out.push(i);
+  for (let i = line.indexOf(lit); i >= 0 && i <= limit; i = line.indexOf(lit, i + 1)) out.push(i);
   return out;
 }
 
@@ -254,89 +333,91 @@ function lowerBound(sorted: number[], x: number): number {
   return lo;
 }
 
+function contains(sorted: number[], x: number): boolean {
+  const i = lowerBound(sorted, x);
+  return i < sorted.length && sorted[i] === x;
+}
+
 function uniqueSorted(values: number[]): number[] {
   values.sort((a, b) => a - b);
   return values.filter((v, i) => i === 0 || v !== values[i - 1]);
 }
 
-/** Ends (from candidates, sorted) that some start (sorted) reaches with a valid value. */
-function reachableEnds(f: FieldReader, line: string, starts: number[], candidates: number[], budget: { left: number }): number[] {
-  const first = starts[0]!;
-  budget.left -= candidates.length + starts.length;
-  if (f.rule === SpanRule.Any) return candidates.slice(lowerBound(candidates, first));
-  if (f.rule === SpanRule.NoWhitespace) {
-    // Valid iff some start lies after the last blank before q and before q.
-    const out: number[] = [];
-    let lastBlank = -1, scanned = 0;
-    for (const q of candidates) {
-      if (q <= first) continue;
-      for (; scanned < q; scanned++) if (isBlank(line.charCodeAt(scanned))) lastBlank = scanned;
-      const idx = lowerBound(starts, lastBlank + 1);
-      if (idx < starts.length && starts[idx]! < q) out.push(q);
-    }
-    return out;
-  }
+/**
+ * Token ends among the candidates (sorted): q is reachable when the latest start at or before q has no blank
+ * between it and q (an earlier start would hold the same blank).
+ */
+function tokenEnds(line: string, starts: number[], candidates: number[]): number[] {
   const out: number[] = [];
-  for (const p of starts) {
-    for (let j = lowerBound(candidates, p); j < candidates.length && candidates[j]! <= p + f.maxLength; j++) {
-      budget.left -= f.maxLength > 64 ? 8 : 1;
-      if (f.accepts(line, p, candidates[j]!)) out.push(candidates[j]!);
-    }
-    if (budget.left < 0) return out;
-  }
-  return uniqueSorted(out);
-}
-
-/** Starts (from candidates, sorted) from which some end (sorted) is reached with a valid value. */
-function reachableStarts(f: FieldReader, line: string, candidates: number[], ends: number[], budget: { left: number }): number[] {
-  const lastEnd = ends[ends.length - 1]!;
-  budget.left -= candidates.length + ends.length;
-  if (f.rule === SpanRule.Any) return candidates.slice(0, lowerBound(candidates, lastEnd + 1));
-  if (f.rule === SpanRule.NoWhitespace) {
-    const out: number[] = [];
-    let nextBlank = line.length, scanned = line.length - 1;
-    for (let j = candidates.length - 1; j >= 0; j--) {
-      const s = candidates[j]!;
-      if (s >= lastEnd) continue;
-      for (; scanned >= s; scanned--) if (isBlank(line.charCodeAt(scanned))) nextBlank = scanned;
-      const idx = lowerBound(ends, s + 1);
-      if (idx < ends.length && ends[idx]! <= nextBlank) out.push(s);
-    }
-    return out.reverse();
-  }
-  const out: number[] = [];
-  for (const e of ends) {
-    for (let j = lowerBound(candidates, e - f.maxLength); j < candidates.length && candidates[j]! <= e; j++) {
-      budget.left -= f.maxLength > 64 ? 8 : 1;
-      if (f.accepts(line, candidates[j]!, e)) out.push(candidates[j]!);
-    }
-    if (budget.left < 0) return out;
-  }
-  return uniqueSorted(out);
-}
-
-function intersect(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0, j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      out.push(a[i]!);
-      i++;
-      j++;
-    } else if (a[i]! < b[j]!) i++;
-    else j++;
+  let s = -1, si = 0, lastBlank = -1, scanned = 0;
+  for (const q of candidates) {
+    while (si < starts.length && starts[si]! <= q) s = starts[si++]!;
+    if (s < 0) continue;
+    for (; scanned < q; scanned++) if (isBlank(line.charCodeAt(scanned))) lastBlank = scanned;
+    if (lastBlank < s) out.push(q);
   }
   return out;
 }
 
-/** Distinct texts an ambiguous field could hold (valid start/end pairs), a few at most. */
-function spanTexts(f: FieldReader, line: string, starts: number[], ends: number[]): string[] {
-  const seen = new Set<string>();
+/** Token starts from which some end (sorted) is reached: the first end at or after s, before the next blank. */
+function tokenStarts(line: string, starts: number[], ends: number[]): number[] {
+  const out: number[] = [];
+  let e = -1, ei = ends.length - 1, nextBlank = line.length, scanned = line.length - 1;
+  for (let j = starts.length - 1; j >= 0; j--) {
+    const s = starts[j]!;
+    while (ei >= 0 && ends[ei]! >= s) e = ends[ei--]!;
+    if (e < s) continue;
+    for (; scanned >= s; scanned--) if (isBlank(line.charCodeAt(scanned))) nextBlank = scanned;
+    if (nextBlank >= e) out.push(s);
+  }
+  return out.reverse();
+}
+
+/**
+ * The valid spans of a bounded field from sorted starts to sorted candidate ends, as [s0, e0, s1, e1, …] by start.
+ * When the field cannot contain the literal's first character, only the first candidate at or after a start can
+ * end it, which keeps hostile lines linear; otherwise every candidate within maxLength is tried.
+ */
+function boundedSpans(f: FieldReader, line: string, starts: number[], candidates: number[], endFixed: boolean,
+  budget: Budget): number[] {
+  const out: number[] = [];
+  let j = 0;
   for (const s of starts) {
-    for (const e of ends) {
-      if (e < s || !f.accepts(line, s, e)) continue;
-      seen.add(line.slice(s, e));
-      if (seen.size >= MAX_ALTERNATIVES) return [...seen];
+    while (j < candidates.length && candidates[j]! < s) j++;
+    for (let k = j; k < candidates.length && candidates[k]! - s <= f.maxLength; k++) {
+      const q = candidates[k]!;
+      budget.left -= q - s + 1;
+      if (f.accepts(line, s, q)) out.push(s, q);
+      if (endFixed) break;
+    }
+    if (budget.left < 0) break;
+  }
+  return out;
+}
+
+/** Distinct texts an ambiguous field could hold on some full split, a few at most. */
+function spanTexts(f: FieldReader, line: string, starts: number[], ends: number[], pairs: number[] | undefined): string[] {
+  const seen = new Set<string>();
+  const add = (s: number, e: number) => {
+    seen.add(e - s > MAX_ALT_LENGTH ? `${line.slice(s, s + MAX_ALT_LENGTH)}…` : line.slice(s, e));
+    return seen.size >= MAX_ALTERNATIVES;
+  };
+  if (pairs) {
+    for (let k = 0; k < pairs.length; k += 2) if (contains(ends, pairs[k + 1]!) && add(pairs[k]!, pairs[k + 1]!)) break;
+    return [...seen];
+  }
+  // Any / token: every start with every end after it (a token's only up to its first blank). Take each start's first
+  // two ends, so the list shows both where the field may begin and where it may stop.
+  const token = f.rule === SpanRule.NoWhitespace;
+  let steps = 0, blank = 0;
+  for (const s of starts) {
+    if (token) {
+      if (blank < s) blank = s;
+      while (blank < line.length && !isBlank(line.charCodeAt(blank))) blank++;
+    }
+    for (let k = lowerBound(ends, s), taken = 0; k < ends.length && taken < 2; k++, taken++) {
+      if (++steps > 4096 || (token && ends[k]! > blank)) break;
+      if (add(s, ends[k]!)) return [...seen];
     }
   }
   return [...seen];
