@@ -1,8 +1,10 @@
 // One field of a format: which spans of a line it may cover, and the typed value of a span.
-import type { OperatorToken } from './format-tokens.ts';
+import { FormatError, type OperatorToken } from './format-tokens.ts';
 import type { Instant } from './instant.ts';
 import { isValidAddress, isValidIp } from './address.ts';
-import { compileTimePattern, DEFAULT_LOCAL_TIME_PATTERN, DEFAULT_TIME_PATTERN, type TimePattern } from './time-pattern.ts';
+import {
+  compileTimePattern, DEFAULT_LOCAL_TIME_PATTERN, DEFAULT_TIME_PATTERN, TimePatternError, type TimePattern,
+} from './time-pattern.ts';
 
 export type FieldValue = string | number | Instant | null;
 
@@ -254,4 +256,16 @@ export function fieldReader(token: OperatorToken): FieldReader {
     case 'text':
       return reader(token, stringReader(token));
   }
+}
+
+/** Readers for a format's operators; a time pattern Envoy would refuse is a FormatError at its operator's column. */
+export function fieldReadersFor(tokens: OperatorToken[]): FieldReader[] {
+  return tokens.map((t) => {
+    try {
+      return fieldReader(t);
+    } catch (err) {
+      if (err instanceof TimePatternError) throw new FormatError(err.message, t.column);
+      throw err;
+    }
+  });
 }

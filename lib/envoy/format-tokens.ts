@@ -101,3 +101,27 @@ function checkOperator(name: string, arg: string | undefined, length: string | u
   if (length !== undefined) token.maxLength = Number(length);
   return token;
 }
+
+/** A text format as the line parser sees it: the literal before the first operator, then each operator and the literal after it. */
+export interface TextLayout {
+  prefix: string;
+  operators: OperatorToken[];
+  /** after[i] is the literal between operator i and the next one (the last one ends the line). */
+  after: string[];
+}
+
+export function textLayout(format: string): TextLayout {
+  let prefix = '';
+  const operators: OperatorToken[] = [];
+  const after: string[] = [];
+  for (const t of tokenizeFormat(format)) {
+    if (t.type === 'literal') {
+      if (operators.length === 0) prefix = t.text;
+      else after[operators.length - 1] = t.text;
+    } else {
+      operators.push(t);
+      after.push('');
+    }
+  }
+  return { prefix, operators, after };
+}

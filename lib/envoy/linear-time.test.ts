@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENVOY_DEFAULT_FORMAT, ISTIO_DEFAULT_FORMAT, SEED_FORMAT } from './default-formats.ts';
-import { fieldReader, type FieldReader } from './field-reader.ts';
-import { tokenizeFormat } from './format-tokens.ts';
-import { TextLineParser, type TextParseResult } from './text-line-parser.ts';
+import { textLineParserFor } from './compile-format.ts';
+import type { FieldReader } from './field-reader.ts';
+import type { TextLineParser, TextParseResult } from './text-line-parser.ts';
 
 interface Counted {
   parser: TextLineParser;
@@ -21,19 +21,7 @@ function counted(format: string): Counted {
     value: (line, s, e) => ((units += 1 + Math.max(0, e - s)), r.value(line, s, e)),
     read: (line, s, e) => ((units += 1 + Math.max(0, e - s)), r.read(line, s, e)),
   });
-  let prefix = '';
-  const readers: FieldReader[] = [];
-  const after: string[] = [];
-  for (const t of tokenizeFormat(format.replace(/\n$/, ''))) {
-    if (t.type === 'literal') {
-      if (readers.length === 0) prefix = t.text;
-      else after[readers.length - 1] = t.text;
-    } else {
-      readers.push(wrap(fieldReader(t)));
-      after.push('');
-    }
-  }
-  const parser = new TextLineParser(prefix, readers, after);
+  const { parser } = textLineParserFor(format.replace(/\n$/, ''), wrap);
   return {
     parser,
     work: () => {

@@ -9,6 +9,7 @@ import { ENVOY_DEFAULT_FORMAT, ISTIO_DEFAULT_FORMAT, SEED_FORMAT } from './defau
 import { fieldReader, type FieldReader, type FieldValue } from './field-reader.ts';
 import { tokenizeFormat, type OperatorToken } from './format-tokens.ts';
 import { TextLineParser, type TextParseResult } from './text-line-parser.ts';
+import { seededRandom } from '../sample/seeded-random.ts';
 
 interface Layout {
   prefix: string;
@@ -109,18 +110,6 @@ function compare(line: string, got: TextParseResult, want: Expected, label: stri
   });
 }
 
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pools: Record<string, string[]> = {
   uint: ['0', '200', '40', '12345', '-'],
   duration: ['0', '17', '226', '-'],
@@ -200,7 +189,7 @@ for (const [name, format] of Object.entries(formats)) {
     const layout = layoutOf(format);
     const parser = new TextLineParser(layout.prefix, layout.fields, layout.after);
     const compiled = compileFormat({ type: 'text', text: format });
-    const rand = rng(0x5eed ^ name.length * 7919);
+    const rand = seededRandom(0x5eed ^ name.length * 7919);
     let compared = 0, ambiguousLines = 0, rejected = 0, searched = 0;
     for (let k = 0; k < 3000; k++) {
       const line = randomLine(format, rand);

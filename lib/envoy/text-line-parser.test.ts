@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat, type LineResult } from './compile-format.ts';
+import { compileFormat, textLineParserFor, type LineResult } from './compile-format.ts';
 import { ENVOY_DEFAULT_FORMAT, ISTIO_DEFAULT_FORMAT, SEED_FORMAT } from './default-formats.ts';
 import { fieldReader, NOT_A_VALUE, SpanRule, type FieldReader } from './field-reader.ts';
 import { tokenizeFormat, type OperatorToken } from './format-tokens.ts';
@@ -271,22 +271,7 @@ test('suspicion 1 refuted: forward and backward greedy splits agreeing does not 
 });
 
 test('the hot path decides ordinary lines; the exact search only hostile ones', () => {
-  const layout = (format: string) => {
-    let prefix = '';
-    const readers: FieldReader[] = [];
-    const after: string[] = [];
-    for (const t of tokenizeFormat(format.replace(/\n$/, ''))) {
-      if (t.type === 'literal') {
-        if (readers.length === 0) prefix = t.text;
-        else after[readers.length - 1] = t.text;
-      } else {
-        readers.push(fieldReader(t));
-        after.push('');
-      }
-    }
-    return new TextLineParser(prefix, readers, after);
-  };
-  const parser = layout(SEED_FORMAT);
+  const { parser } = textLineParserFor(SEED_FORMAT.replace(/\n$/, ''));
   const line = '[2025-12-16T09:45:56.365Z] "GET /test HTTP/1.0" 200 40 0 abc "curl/7.81.0" "-" 10.0.0.1:80 app_service -';
   assert.ok(parser.parse(line).ok);
   assert.equal(parser.lastSearchWork, 0);

@@ -1,6 +1,7 @@
 // Generates access-log lines in the seed scenario's format (shared/fixtures/seed) with realistic variety, for the
 // demo, the benchmark and round-trip tests. Deterministic for a seed, and prefix-stable: the first N lines of a
 // longer run equal a run of N lines.
+import { seededRandom } from './seeded-random.ts';
 
 export interface SeedLogOptions {
   seed?: number;
@@ -16,18 +17,6 @@ export interface SeedLogOptions {
 
 export const SEED_SERVICE_IP = '10.105.148.194';
 export const SEED_POD_IPS = ['10.244.0.81', '10.244.0.82'];
-
-/** mulberry32: a tiny seeded PRNG, so generated logs are the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const methods: [string, number][] = [['GET', 0.72], ['POST', 0.17], ['PUT', 0.05], ['DELETE', 0.03], ['PATCH', 0.02], ['HEAD', 0.01]];
 const paths = ['/test', '/test/items', '/test/items/42', '/test/cart', '/test/search?q=envoy+proxy', '/test/login',
@@ -52,7 +41,7 @@ function uuid(rand: () => number): string {
 
 /** Yields `count` lines (without newline). */
 export function* seedLogLines(count: number, options: SeedLogOptions = {}): Generator<string> {
-  const rand = prng(options.seed ?? 1);
+  const rand = seededRandom(options.seed ?? 1);
   const serviceShare = options.serviceShare ?? 0.1;
   const hostileShare = options.hostileShare ?? 0;
   let t = options.start ?? Date.UTC(2025, 11, 16, 9, 45, 56, 365);
