@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { compileFormat } from './compile-format.ts';
 import { ENVOY_DEFAULT_FORMAT, ISTIO_DEFAULT_FORMAT, SEED_FORMAT } from './default-formats.ts';
 import { fieldReader, type FieldReader, type FieldValue } from './field-reader.ts';
-import { tokenizeFormat, type OperatorToken } from './format-tokens.ts';
+import { textLayout, tokenizeFormat, type OperatorToken } from './format-tokens.ts';
 import { TextLineParser, type TextParseResult } from './text-line-parser.ts';
 import { seededRandom } from '../sample/seeded-random.ts';
 
@@ -18,20 +18,8 @@ interface Layout {
 }
 
 function layoutOf(format: string): Layout {
-  const text = format.endsWith('\n') ? format.slice(0, -1) : format;
-  let prefix = '';
-  const fields: FieldReader[] = [];
-  const after: string[] = [];
-  for (const t of tokenizeFormat(text)) {
-    if (t.type === 'literal') {
-      if (fields.length === 0) prefix = t.text;
-      else after[fields.length - 1] = t.text;
-    } else {
-      fields.push(fieldReader(t));
-      after.push('');
-    }
-  }
-  return { prefix, fields, after };
+  const { prefix, operators, after } = textLayout(format.endsWith('\n') ? format.slice(0, -1) : format);
+  return { prefix, fields: operators.map(fieldReader), after };
 }
 
 type Span = [number, number];
