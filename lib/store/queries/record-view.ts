@@ -1,39 +1,28 @@
 // The record as every reader sees it (CLI export, pages, API): stable camelCase keys, ISO times, plain numbers.
+import type { AccessRecord } from '../../envoy/access-record.ts';
 import type { AccessRecord as AccessRecordRow, Source } from '../../generated/prisma/client.ts';
 
-export interface RecordView {
+/**
+ * The record as every reader sees it: the fields of the parsed AccessRecord, where it came from, and the start time
+ * as an ISO-8601 string (milliseconds; sub-millisecond digits are kept in the store, not shown here).
+ */
+export interface RecordView extends Omit<AccessRecord, 'startTime' | 'startTimeNanos'> {
   id: number;
   namespace: string | null;
   pod: string | null;
   container: string | null;
+  /** The file (or, later, the stream) the line was read from. */
   source: string;
+  /** The line's number within its source. */
   line: number;
   startTime: string | null;
-  method: string | null;
-  path: string | null;
-  protocol: string | null;
-  status: number | null;
-  bytesReceived: number | null;
-  bytesSent: number | null;
-  durationMs: number | null;
-  upstreamServiceTimeMs: number | null;
-  requestId: string | null;
-  userAgent: string | null;
-  forwardedFor: string | null;
-  authority: string | null;
-  upstreamHost: string | null;
-  upstreamIp: string | null;
-  upstreamPort: number | null;
-  upstreamCluster: string | null;
-  responseFlags: string | null;
-  ambiguousFields: string[] | null;
-  extra: Record<string, unknown> | null;
 }
 
 export const recordViewKeys: (keyof RecordView)[] = [
   'id', 'namespace', 'pod', 'container', 'source', 'line', 'startTime', 'method', 'path', 'protocol', 'status',
   'bytesReceived', 'bytesSent', 'durationMs', 'upstreamServiceTimeMs', 'requestId', 'userAgent', 'forwardedFor',
-  'authority', 'upstreamHost', 'upstreamIp', 'upstreamPort', 'upstreamCluster', 'responseFlags', 'ambiguousFields', 'extra',
+  'authority', 'upstreamHost', 'upstreamIp', 'upstreamPort', 'upstreamCluster', 'responseFlags', 'downstreamRemoteIp',
+  'ambiguousFields', 'extra',
 ];
 
 const num = (v: bigint | number | null) => (v === null ? null : Number(v));
@@ -73,6 +62,7 @@ export function toRecordView(row: AccessRecordRow & { source: Pick<Source, 'name
     upstreamPort: row.upstreamPort,
     upstreamCluster: row.upstreamCluster,
     responseFlags: row.responseFlags,
+    downstreamRemoteIp: row.downstreamRemoteIp,
     ambiguousFields: parseJson<string[]>(row.ambiguousFields),
     extra: parseJson<Record<string, unknown>>(row.extraJson),
   };

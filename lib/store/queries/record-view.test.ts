@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { recordViewKeys, toRecordView } from './record-view.ts';
+
+const row = {
+  id: 7, sourceId: 1, seq: 3, startTime: new Date('2025-12-16T10:05:56.365Z'), startTimeNanos: 123456, method: 'GET',
+  path: '/test', protocol: 'HTTP/1.1', status: 503, bytesReceived: 0n, bytesSent: 19n, durationMs: 12,
+  upstreamServiceTimeMs: null, requestId: 'rid', userAgent: 'curl', forwardedFor: null, authority: null,
+  upstreamHost: '10.244.0.81:10000', upstreamIp: '10.244.0.81', upstreamPort: 10000, upstreamCluster: 'app_service',
+  responseFlags: 'UF,URX', downstreamRemoteIp: '10.244.0.80', ambiguousFields: '["REQ(USER-AGENT)"]',
+  extraJson: '{"ROUTE_NAME":"r"}',
+  source: { namespace: 'default', pod: 'nginx', container: 'envoy', location: '/var/log/a.log', key: 'file:x' },
+};
+
+test('a stored row becomes the view every reader shares, with every listed key and no other', () => {
+  const view = toRecordView(row);
+  assert.deepEqual(Object.keys(view).sort(), [...recordViewKeys].sort());
+  assert.equal(view.startTime, '2025-12-16T10:05:56.365Z');
+  assert.equal(view.bytesSent, 19);
+  assert.equal(view.line, 3);
+  assert.equal(view.source, '/var/log/a.log');
+  assert.deepEqual(view.ambiguousFields, ['REQ(USER-AGENT)']);
+  assert.deepEqual(view.extra, { ROUTE_NAME: 'r' });
+});
+
+test('JSON columns that do not parse are shown as null rather than failing the page', () => {
+  const view = toRecordView({ ...row, ambiguousFields: '[oops', extraJson: '{' });
+  assert.equal(view.ambiguousFields, null);
+  assert.equal(view.extra, null);
+});
