@@ -1,0 +1,302 @@
+// The simulated kube-apiserver: plain HTTP on 127.0.0.1, routes for discovery, the served resources, watches and pod
+// logs. Every error is a JSON Status, because kubectl and client-node read the reason and message from it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KubeObject } from '../kube-object.ts';
+import type { ContainerLogs } from './container-logs.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
+import { applyPatch, patchTypeOf } from './merge-patch.ts';
+import type { ObjectStore } from './object-store.ts';
+import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
+import { parsePodLogOptions, resolveInstance, streamLog } from './pod-log.ts';
+import { groupVersion, resourceByPlural, type ResourceType } from './resources.ts';
+import { matchesFilter, parseFilter } from './selectors.ts';
+import { StatusError, badRequest, makeStatus, methodNotAllowed, notFound, type KubeStatus } from './status.ts';
+import { toTable, wantsTable, type IncludeObject } from './tables.ts';
+import { startWatchStream } from './watch-stream.ts';
+
+export interface ApiServerOptions {
+  /** 0 = pick a free port. */
+  port?: number;
+  store: ObjectStore;
+  logs: ContainerLogs;
+  /** How often a watch with allowWatchBookmarks gets a BOOKMARK; the real server does ~1 min, tests want seconds. */
+  bookmarkIntervalMs?: number;
+  /** Wall clock for AGE and sinceSeconds. */
+  now?: () => number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  /** Open watch and log-follow streams, for concurrency tests. */
+  openStreams(): number;
+  close(): Promise<void>;
+}
+
+/** A request path under /api/v1 or /apis/{group}/{version}, decomposed. */
+interface ResourcePath {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+const MAX_BODY = 8 * 1024 * 1024;
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { store, logs } = options;
+  const now = options.now ?? Date.now;
+  // Each open stream registers a handle before it starts, because a stream may also end synchronously.
+  const streams = new Set<{ end: () => void }>();
+  let url = '';
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status =
+        err instanceof StatusError ? err.status : makeStatus(500, 'InternalError', `Internal error occurred: ${String(err)}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, status.code, status);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    const path = u.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    const q = u.searchParams;
+
+    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+    if (path === '/api') return sendJson(res, 200, apiVersions(url.replace(/^http:\/\//, '')));
+    if (path === '/apis') return sendJson(res, 200, apiGroupList());
+    if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Root());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiV3GroupVersion(path.slice('/openapi/v3/'.length));
+      if (doc) return sendJson(res, 200, doc);
+    }
+    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string;
+    let rest: string[];
+    if (segs[0] === 'api' && segs[1] === 'v1') {
+      group = '';
+      rest = segs.slice(2);
+    } else if (segs[0] === 'apis' && segs.length >= 2) {
+      group = segs[1] ?? '';
+      if (segs.length === 2) {
+        const g = apiGroup(group);
+        if (g) return sendJson(res, 200, g);
+        throw notFoundPath();
+      }
+      if (segs[2] !== 'v1') throw notFoundPath();
+      rest = segs.slice(3);
+    } else throw notFoundPath();
+
+    if (rest.length === 0) {
+      const list = apiResourceList(group ? `${group}/v1` : 'v1');
+      if (!list) throw notFoundPath();
+      return sendJson(res, 200, list);
+    }
+    const target = parseResourcePath(group, rest);
+    if (!target) throw notFoundPath();
+    await serveResource(req, res, method, target, q);
+  }
+
+  async function serveResource(req: IncomingMessage, res: ServerResponse, method: string, t: ResourcePath, q: URLSearchParams): Promise<void> {
+    const { type, namespace, name, subresource } = t;
+    const dryRun = q.get('dryRun') === 'All';
+    if (subresource) {
+      if (type.plural === 'pods' && subresource === 'log' && name) {
+        if (method !== 'GET') throw methodNotAllowed(method);
+        return servePodLog(res, namespace ?? 'default', name, q);
+      }
+      throw notFoundPath();
+    }
+    if (!name) {
+      if (method === 'GET') {
+        const filter = parseFilter(q.get('labelSelector'), q.get('fieldSelector'));
+        const table = wantsTable(req.headers.accept);
+        const includeObject = includeObjectOf(q);
+        if (q.get('watch') === 'true' || q.get('watch') === '1') {
+          const timeoutSeconds = Number(q.get('timeoutSeconds') ?? '');
+          // Without timeoutSeconds the apiserver picks 30–60 min (minRequestTimeout 1800 s, randomized ×1–2).
+          const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+          const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
+          const handle = { end: () => {} };
+          streams.add(handle);
+          handle.end = startWatchStream(
+            res,
+            {
+              store,
+              type,
+              namespace,
+              filter,
+              resourceVersion: q.get('resourceVersion'),
+              timeoutMs,
+              bookmarkIntervalMs: bookmarks ? (options.bookmarkIntervalMs ?? 5000) : undefined,
+              render: table
+                ? (obj, first) =>
+                    toTable(type.plural, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject, withColumns: first, now: now() })
+                : undefined,
+            },
+            () => streams.delete(handle),
+          );
+          return;
+        }
+        const items = store.list(type.plural, namespace).filter((o) => matchesFilter(filter, o));
+        const rv = String(store.resourceVersion);
+        if (table) return sendJson(res, 200, toTable(type.plural, items, { resourceVersion: rv, includeObject, now: now() }));
+        return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata: { resourceVersion: rv }, items });
+      }
+      if (method === 'POST') {
+        const body = await readObject(req, type, namespace);
+        const created = dryRun ? store.prepareCreate(body) : store.create(body);
+        return sendJson(res, 201, created);
+      }
+      throw methodNotAllowed(method);
+    }
+
+    const current = (): KubeObject => {
+      const o = store.get(type.plural, namespace, name);
+      if (!o) throw notFound(type.plural, name, type.group);
+      return o;
+    };
+    switch (method) {
+      case 'GET': {
+        const o = current();
+        if (wantsTable(req.headers.accept)) {
+          return sendJson(res, 200, toTable(type.plural, [o], { resourceVersion: o.metadata.resourceVersion ?? '', includeObject: includeObjectOf(q), now: now() }));
+        }
+        return sendJson(res, 200, o);
+      }
+      case 'PUT': {
+        const body = await readObject(req, type, namespace);
+        if (body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+        return sendJson(res, 200, dryRun ? store.prepareUpdate(body) : store.update(body));
+      }
+      case 'PATCH': {
+        const patchType = patchTypeOf(req.headers['content-type']);
+        const patch = await readJson(req);
+        const patched = applyPatch(current(), patch, patchType) as KubeObject;
+        // A patch may not rename or move the object, and resourceVersion in a patch is a precondition only if sent.
+        patched.metadata = { ...patched.metadata, name, ...(namespace ? { namespace } : {}) };
+        return sendJson(res, 200, dryRun ? store.prepareUpdate(patched) : store.update(patched));
+      }
+      case 'DELETE': {
+        if (dryRun) return sendJson(res, 200, current());
+        const gone = store.delete(type.plural, namespace, name, type.group);
+        if (type.plural === 'pods') logs.removePod(namespace ?? 'default', name);
+        return sendJson(res, 200, gone);
+      }
+      default:
+        throw methodNotAllowed(method);
+    }
+  }
+
+  function servePodLog(res: ServerResponse, namespace: string, name: string, q: URLSearchParams): void {
+    const pod = store.get('pods', namespace, name);
+    if (!pod) throw notFound('pods', name);
+    const opts = parsePodLogOptions(name, q);
+    const instance = resolveInstance(pod, opts, logs);
+    const spec = (pod.spec ?? {}) as Record<string, unknown>;
+    if (!spec.nodeName) {
+      // Not scheduled: no kubelet to ask, the apiserver answers 204.
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const handle = { end: () => {} };
+    streams.add(handle);
+    handle.end = streamLog(res, instance, opts, now(), () => streams.delete(handle));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    openStreams: () => streams.size,
+    close: async () => {
+      for (const handle of [...streams]) handle.end();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function parseResourcePath(group: string, rest: string[]): ResourcePath | undefined {
+  let namespace: string | undefined;
+  let parts = rest;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    parts = rest.slice(2);
+  }
+  const [plural = '', name, subresource, ...extra] = parts;
+  if (extra.length) return undefined;
+  const type = resourceByPlural(group, plural);
+  if (!type) return undefined;
+  if (namespace !== undefined && !type.namespaced) return undefined;
+  const p: ResourcePath = { type };
+  if (namespace !== undefined) p.namespace = namespace;
+  if (name !== undefined) p.name = name;
+  if (subresource !== undefined) p.subresource = subresource;
+  return p;
+}
+
+function notFoundPath(): StatusError {
+  return new StatusError({ ...makeStatus(404, 'NotFound', 'the server could not find the requested resource'), details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } } as unknown as KubeStatus);
+}
+
+function includeObjectOf(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new StatusError(makeStatus(413, 'BadRequest', 'Request entity too large'));
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (e) {
+    throw badRequest(`the body of the request was in an unknown format: ${(e as Error).message}`);
+  }
+}
+
+/** A create/update body: must be the URL's kind, and takes the URL's namespace when it has none. */
+async function readObject(req: IncomingMessage, type: ResourceType, namespace: string | undefined): Promise<KubeObject> {
+  const body = (await readJson(req)) as Partial<KubeObject> | null;
+  if (!body || typeof body !== 'object' || !body.metadata || typeof body.metadata !== 'object') {
+    throw badRequest('the body of the request does not contain an object with metadata');
+  }
+  if (body.kind !== type.kind || body.apiVersion !== groupVersion(type)) {
+    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${groupVersion(type)})`);
+  }
+  const obj = body as KubeObject;
+  if (type.namespaced) {
+    const ns = obj.metadata.namespace ?? namespace;
+    if (namespace !== undefined && ns !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = ns ?? 'default';
+  }
+  return obj;
+}

@@ -1,0 +1,174 @@
+// GET …/pods/{name}/log: validation and errors in the order the apiserver and kubelet apply them, then a plain-text
+// body, streamed and flushed per line when following.
+import type { ServerResponse } from 'node:http';
+import type { KubeObject, LogLine } from '../kube-object.ts';
+import type { ContainerInstance, ContainerLogs } from './container-logs.ts';
+import { badRequest, invalid } from './status.ts';
+import { formatLogTime } from './container-logs.ts';
+
+export interface PodLogOptions {
+  container?: string;
+  follow: boolean;
+  previous: boolean;
+  timestamps: boolean;
+  /** Already truncated to whole seconds, as the apiserver forwards it to the kubelet. */
+  sinceTime?: string;
+  sinceSeconds?: number;
+  tailLines?: number;
+  limitBytes?: number;
+}
+
+const bool = (v: string | null): boolean => v === 'true' || v === '1';
+
+/** Parses and validates query options; violations are one 422 listing every cause, like ValidatePodLogOptions. */
+export function parsePodLogOptions(podName: string, q: URLSearchParams): PodLogOptions {
+  const causes: string[] = [];
+  const int = (name: string): number | undefined => {
+    const raw = q.get(name);
+    if (raw === null || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) throw badRequest(`strconv.ParseInt: parsing "${raw}": invalid syntax`);
+    return n;
+  };
+  const opts: PodLogOptions = {
+    follow: bool(q.get('follow')),
+    previous: bool(q.get('previous')),
+    timestamps: bool(q.get('timestamps')),
+  };
+  const container = q.get('container');
+  if (container) opts.container = container;
+  const tail = int('tailLines');
+  if (tail !== undefined) {
+    if (tail < 0) causes.push('tailLines: Invalid value: ' + tail + ': must be greater than or equal to 0');
+    opts.tailLines = tail;
+  }
+  const limit = int('limitBytes');
+  if (limit !== undefined) {
+    if (limit < 1) causes.push('limitBytes: Invalid value: ' + limit + ': must be greater than 0');
+    opts.limitBytes = limit;
+  }
+  const sinceSeconds = int('sinceSeconds');
+  if (sinceSeconds !== undefined) {
+    if (sinceSeconds < 1) causes.push('sinceSeconds: Invalid value: ' + sinceSeconds + ': must be greater than 0');
+    opts.sinceSeconds = sinceSeconds;
+  }
+  const sinceTime = q.get('sinceTime');
+  if (sinceTime) {
+    const ms = Date.parse(sinceTime);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(sinceTime) || Number.isNaN(ms)) {
+      throw badRequest(`parsing time "${sinceTime}" as "2006-01-02T15:04:05Z07:00": cannot parse`);
+    }
+    // Whole-second semantics: the apiserver re-formats sinceTime with time.RFC3339 before the kubelet sees it.
+    opts.sinceTime = formatLogTime(Math.floor(ms / 1000) * 1000);
+  }
+  if (opts.sinceTime && opts.sinceSeconds !== undefined) {
+    causes.push('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  }
+  if (causes.length) throw invalid('PodLogOptions', podName, causes);
+  return opts;
+}
+
+type Dict = Record<string, unknown>;
+const asDict = (v: unknown): Dict => (v && typeof v === 'object' ? (v as Dict) : {});
+const names = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : []).map((c) => asDict(c).name).filter((n): n is string => typeof n === 'string');
+
+/** Which container instance a request reads, or the 400 the kubelet/apiserver would answer. */
+export function resolveInstance(pod: KubeObject, opts: PodLogOptions, logs: ContainerLogs): ContainerInstance {
+  const spec = asDict(pod.spec);
+  const name = pod.metadata.name;
+  const namespace = pod.metadata.namespace ?? 'default';
+  const containers = names(spec.containers);
+  const inits = names(spec.initContainers);
+  let container = opts.container;
+  if (!container) {
+    if (containers.length === 1) container = containers[0];
+    else {
+      const initPart = inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : '';
+      throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]${initPart}`);
+    }
+  }
+  if (!container || (!containers.includes(container) && !inits.includes(container))) {
+    throw badRequest(`container ${container} is not valid for pod ${name}`);
+  }
+  const ref = { namespace, pod: name, container };
+  const status = asDict(pod.status);
+  const allStatuses = [
+    ...(Array.isArray(status.containerStatuses) ? status.containerStatuses : []),
+    ...(Array.isArray(status.initContainerStatuses) ? status.initContainerStatuses : []),
+  ].map(asDict);
+  const cs = allStatuses.find((s) => s.name === container);
+  const hasLastTerminated = !!cs && !!asDict(asDict(cs.lastState).terminated).containerID;
+  const previous = logs.previous(ref);
+  if (opts.previous) {
+    if (!previous) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    return previous;
+  }
+  const waiting = cs ? asDict(asDict(cs.state).waiting) : undefined;
+  if (waiting && Object.keys(asDict(cs?.state)).includes('waiting')) {
+    // CrashLoopBackOff with a dead instance: the kubelet serves the old container again.
+    if (hasLastTerminated && previous) return previous;
+    const reason = typeof waiting.reason === 'string' && waiting.reason ? waiting.reason : '';
+    const suffix = reason === 'ContainerCreating' || reason === '' ? ': ContainerCreating' : `: ${reason}`;
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start${suffix}`);
+  }
+  return logs.current(ref);
+}
+
+function selectLines(lines: LogLine[], opts: PodLogOptions, nowMs: number): LogLine[] {
+  let since = opts.sinceTime;
+  if (opts.sinceSeconds !== undefined) since = formatLogTime(nowMs - opts.sinceSeconds * 1000);
+  // RFC3339NanoFixed strings in UTC compare in time order.
+  let out = since ? lines.filter((l) => l.time >= since!) : lines.slice();
+  if (opts.tailLines !== undefined) out = opts.tailLines === 0 ? [] : out.slice(-opts.tailLines);
+  return out;
+}
+
+/**
+ * Writes the log body. Headers are flushed before any byte so a follow of a quiet container is an open 200.
+ * Returns a function that aborts the stream (server shutdown).
+ */
+export function streamLog(
+  res: ServerResponse,
+  instance: ContainerInstance,
+  opts: PodLogOptions,
+  nowMs: number,
+  onFinish: () => void,
+): () => void {
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+  let budget = opts.limitBytes ?? Infinity;
+  let unsubscribe: () => void = () => {};
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    unsubscribe();
+    if (!res.writableEnded) res.end();
+    onFinish();
+  };
+  const write = (line: LogLine): void => {
+    if (finished) return;
+    let text = (opts.timestamps ? `${line.time} ` : '') + line.text + '\n';
+    const bytes = Buffer.from(text);
+    if (bytes.length >= budget) {
+      // limitBytes may cut a line in the middle, as the kubelet's logWriter does.
+      res.write(bytes.subarray(0, budget));
+      budget = 0;
+      finish();
+      return;
+    }
+    budget -= bytes.length;
+    res.write(text);
+    text = '';
+  };
+  for (const line of selectLines(instance.lines, opts, nowMs)) write(line);
+  if (finished) return finish;
+  if (!opts.follow || !instance.running) {
+    finish();
+    return finish;
+  }
+  unsubscribe = instance.subscribe({ onLine: write, onEnd: finish });
+  res.on('close', finish);
+  return finish;
+}

@@ -1,0 +1,72 @@
+// Kubernetes `Status` objects: every error the simulator returns has this shape, because kubectl prints
+// `Error from server (<reason>): <message>` from exactly these fields.
+
+export type StatusReason =
+  | 'NotFound'
+  | 'BadRequest'
+  | 'Invalid'
+  | 'MethodNotAllowed'
+  | 'Expired'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'UnsupportedMediaType'
+  | 'InternalError';
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+}
+
+export interface KubeStatus {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure';
+  message: string;
+  reason: StatusReason;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** An error that carries the Status the server should answer with. */
+export class StatusError extends Error {
+  constructor(readonly status: KubeStatus) {
+    super(status.message);
+  }
+}
+
+export function makeStatus(code: number, reason: StatusReason, message: string, details?: StatusDetails): KubeStatus {
+  const s: KubeStatus = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  if (details) s.details = details;
+  return s;
+}
+
+/** `pods "web-1" not found` — resource is the plural name, as apimachinery's NewNotFound prints it. */
+export function notFound(resource: string, name: string, group = ''): StatusError {
+  const details: StatusDetails = { name, kind: resource };
+  if (group) details.group = group;
+  const qualified = group ? `${resource}.${group}` : resource;
+  return new StatusError(makeStatus(404, 'NotFound', `${qualified} "${name}" not found`, details));
+}
+
+/** errors.NewBadRequest has no details. */
+export function badRequest(message: string): StatusError {
+  return new StatusError(makeStatus(400, 'BadRequest', message));
+}
+
+export function invalid(kind: string, name: string, causes: string[]): StatusError {
+  return new StatusError(makeStatus(422, 'Invalid', `${kind} "${name}" is invalid: ${causes.join(', ')}`, { name, kind }));
+}
+
+export function alreadyExists(resource: string, name: string): StatusError {
+  return new StatusError(makeStatus(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource }));
+}
+
+export function methodNotAllowed(method: string): StatusError {
+  return new StatusError(makeStatus(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`));
+}
+
+export function expired(requested: string, oldest: string): KubeStatus {
+  return makeStatus(410, 'Expired', `too old resource version: ${requested} (${oldest})`);
+}

@@ -1,0 +1,232 @@
+// meta.k8s.io/v1 Table rendering: kubectl's `get` asks for Tables and prints their cells as-is, so these columns
+// (names, types, priority 1 = `-o wide`) follow the apiserver's printers for each kind.
+import type { KubeObject } from '../kube-object.ts';
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface TableRow {
+  cells: unknown[];
+  object?: unknown;
+}
+
+export interface Table {
+  kind: 'Table';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: { resourceVersion: string };
+  columnDefinitions: TableColumn[];
+  rows: TableRow[];
+}
+
+type Printer = { columns: TableColumn[]; cells: (o: KubeObject, now: number) => unknown[] };
+
+const col = (name: string, description: string, priority = 0, type: TableColumn['type'] = 'string', format = ''): TableColumn => ({
+  name,
+  type,
+  format,
+  description,
+  priority,
+});
+
+const nameCol = col('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
+const ageCol = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+
+type Dict = Record<string, unknown>;
+const asDict = (v: unknown): Dict => (v && typeof v === 'object' ? (v as Dict) : {});
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown, fallback = '<none>'): string => (typeof v === 'string' && v !== '' ? v : fallback);
+
+/** kubectl's HumanDuration (apimachinery util/duration), so AGE reads like a real cluster. */
+export function humanDuration(seconds: number): string {
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  const s = Math.floor(seconds);
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (h < 24 * 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (y < 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
+}
+
+function age(o: KubeObject, now: number): string {
+  const created = o.metadata.creationTimestamp;
+  if (!created) return '<unknown>';
+  return humanDuration((now - Date.parse(created)) / 1000);
+}
+
+/** STATUS as kubectl shows it: a waiting/terminated reason beats the phase; deletion shows Terminating. */
+function podStatus(o: KubeObject): string {
+  const status = asDict(o.status);
+  let reason = str(status.reason, str(status.phase, 'Unknown'));
+  for (const cs of asArray(status.containerStatuses)) {
+    const state = asDict(asDict(cs).state);
+    const waiting = asDict(state.waiting);
+    const terminated = asDict(state.terminated);
+    if (typeof waiting.reason === 'string' && waiting.reason) reason = waiting.reason;
+    else if (typeof terminated.reason === 'string' && terminated.reason) reason = terminated.reason;
+  }
+  if (o.metadata.deletionTimestamp) reason = 'Terminating';
+  return reason;
+}
+
+const podPrinter: Printer = {
+  columns: [
+    nameCol,
+    col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+    col('Status', 'The aggregate status of the containers in this pod.'),
+    col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    ageCol,
+    col('IP', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+    col('Node', 'NodeName is a request to schedule this pod onto a specific node.', 1),
+    col('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', 1),
+    col('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+  ],
+  cells(o, now) {
+    const spec = asDict(o.spec);
+    const status = asDict(o.status);
+    const statuses = asArray(status.containerStatuses).map(asDict);
+    const total = asArray(spec.containers).length;
+    const ready = statuses.filter((c) => c.ready === true).length;
+    const restarts = statuses.reduce((n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0), 0);
+    return [
+      o.metadata.name,
+      `${ready}/${total}`,
+      podStatus(o),
+      String(restarts),
+      age(o, now),
+      str(status.podIP),
+      str(spec.nodeName),
+      str(status.nominatedNodeName),
+      '<none>',
+    ];
+  },
+};
+
+function servicePorts(spec: Dict): string {
+  const ports = asArray(spec.ports).map(asDict);
+  if (ports.length === 0) return '<none>';
+  return ports
+    .map((p) => {
+      const proto = str(p.protocol, 'TCP');
+      return typeof p.nodePort === 'number' ? `${p.port}:${p.nodePort}/${proto}` : `${p.port}/${proto}`;
+    })
+    .join(',');
+}
+
+const servicePrinter: Printer = {
+  columns: [
+    nameCol,
+    col('Type', 'The type of the service.'),
+    col('Cluster-IP', 'The IP address of the service.'),
+    col('External-IP', 'The external IP address of the service.'),
+    col('Port(s)', 'The ports of the service.'),
+    ageCol,
+    col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+  ],
+  cells(o, now) {
+    const spec = asDict(o.spec);
+    const selector = Object.entries(asDict(spec.selector))
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .sort()
+      .join(',');
+    const external = asArray(spec.externalIPs).join(',');
+    return [
+      o.metadata.name,
+      str(spec.type, 'ClusterIP'),
+      str(spec.clusterIP),
+      external || '<none>',
+      servicePorts(spec),
+      age(o, now),
+      selector || '<none>',
+    ];
+  },
+};
+
+const endpointSlicePrinter: Printer = {
+  columns: [
+    nameCol,
+    col('AddressType', 'The IP protocol for this slice.'),
+    col('Ports', 'The ports of this slice.'),
+    col('Endpoints', 'The endpoints of this slice.'),
+    ageCol,
+  ],
+  cells(o, now) {
+    const ports = asArray(o.ports).map((p) => asDict(p).port);
+    const addresses = asArray(o.endpoints).flatMap((e) => asArray(asDict(e).addresses).map(String));
+    const shown = addresses.slice(0, 3).join(',');
+    const more = addresses.length > 3 ? ` + ${addresses.length - 3} more...` : '';
+    return [
+      o.metadata.name,
+      str(o.addressType, ''),
+      ports.length ? ports.map((p) => (typeof p === 'number' ? String(p) : '<unset>')).join(',') : '<unset>',
+      addresses.length ? shown + more : '<unset>',
+      age(o, now),
+    ];
+  },
+};
+
+const configMapPrinter: Printer = {
+  columns: [nameCol, col('Data', 'Data contains the configuration data.', 0, 'integer'), ageCol],
+  cells(o, now) {
+    return [o.metadata.name, Object.keys(asDict(o.data)).length + Object.keys(asDict(o.binaryData)).length, age(o, now)];
+  },
+};
+
+const namespacePrinter: Printer = {
+  columns: [nameCol, col('Status', 'The status of the namespace'), ageCol],
+  cells(o, now) {
+    return [o.metadata.name, str(asDict(o.status).phase, 'Active'), age(o, now)];
+  },
+};
+
+const PRINTERS: Record<string, Printer> = {
+  pods: podPrinter,
+  services: servicePrinter,
+  endpointslices: endpointSlicePrinter,
+  configmaps: configMapPrinter,
+  namespaces: namespacePrinter,
+};
+
+/** Table rendering for a set of objects of one resource. */
+export function toTable(
+  resource: string,
+  objects: KubeObject[],
+  options: { resourceVersion: string; includeObject: IncludeObject; withColumns?: boolean; now?: number },
+): Table {
+  const printer = PRINTERS[resource] ?? { columns: [nameCol, ageCol], cells: (o: KubeObject, now: number) => [o.metadata.name, age(o, now)] };
+  const now = options.now ?? Date.now();
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: options.resourceVersion },
+    columnDefinitions: options.withColumns === false ? [] : printer.columns,
+    rows: objects.map((o) => {
+      const row: TableRow = { cells: printer.cells(o, now) };
+      if (options.includeObject === 'Object') row.object = o;
+      else if (options.includeObject === 'Metadata') {
+        row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
+      }
+      return row;
+    }),
+  };
+}
+
+/** True when the Accept header asks for a meta.k8s.io Table (kubectl get's human output). */
+export function wantsTable(accept: string | undefined): boolean {
+  return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
