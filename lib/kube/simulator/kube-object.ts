@@ -22,8 +22,13 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-/** One line a container wrote, with the time the runtime received it (RFC3339, 9 fraction digits, UTC). */
+/** One record a container wrote, with the time the runtime received it (RFC3339, 9 fraction digits, UTC). */
 export interface LogLine {
   time: string;
+  /** The text without its newline. */
   text: string;
+  /** A runtime splits lines over 16 KiB into partial records; all but the last of a line are partial (CRI `P`). */
+  partial?: boolean;
+  /** For the simulator's ground truth: the X-Request-ID of the access-log line this record belongs to. */
+  requestId?: string;
 }

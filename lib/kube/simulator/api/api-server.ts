@@ -5,10 +5,12 @@ import type { AddressInfo } from 'node:net';
 import type { KubeObject } from '../kube-object.ts';
 import type { ContainerLogs } from './container-logs.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
+import type { FaultInjector, RequestInfo } from './fault-injector.ts';
 import { applyPatch, patchTypeOf } from './merge-patch.ts';
 import type { ObjectStore } from './object-store.ts';
+import { OpenStreams } from './open-streams.ts';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
-import { parsePodLogOptions, resolveInstance, streamLog } from './pod-log.ts';
+import { logContainerName, parsePodLogOptions, resolveInstance, streamLog } from './pod-log.ts';
 import { groupVersion, resourceByPlural, type ResourceType } from './resources.ts';
 import { matchesFilter, parseFilter } from './selectors.ts';
 import { StatusError, badRequest, makeStatus, methodNotAllowed, notFound, type KubeStatus } from './status.ts';
@@ -24,13 +26,28 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Wall clock for AGE and sinceSeconds. */
   now?: () => number;
+  /** Injected errors, latency and watch expiry. */
+  faults?: FaultInjector;
+  /** Handles every request under /_sim/ (the simulator's control API, never under /api). */
+  control?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  hooks?: ApiHooks;
+}
+
+/** What the cluster does beyond storing objects, supplied by the simulation. */
+export interface ApiHooks {
+  /** DELETE of a pod starts a graceful deletion; returns the object to answer with. */
+  deletePod?(namespace: string, name: string, gracePeriodSeconds: number | undefined): KubeObject;
+  /** Fills in what the apiserver defaults on create (a Service's ClusterIP); with dryRun nothing may be consumed. */
+  admitCreate?(type: ResourceType, obj: KubeObject, dryRun: boolean): KubeObject;
 }
 
 export interface ApiServer {
   url: string;
   port: number;
-  /** Open watch and log-follow streams, for concurrency tests. */
-  openStreams(): number;
+  /** Open watch and log-follow streams: counted, and ended, dropped or stalled by fault injection. */
+  streams: OpenStreams;
+  /** Requests answered so far (control API excluded). */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -45,11 +62,11 @@ interface ResourcePath {
 const MAX_BODY = 8 * 1024 * 1024;
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const { store, logs } = options;
+  const { store, logs, faults, hooks } = options;
   const now = options.now ?? Date.now;
-  // Each open stream registers a handle before it starts, because a stream may also end synchronously.
-  const streams = new Set<{ end: () => void }>();
+  const streams = new OpenStreams();
   let url = '';
+  let requestCount = 0;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -68,6 +85,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const path = u.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
     const q = u.searchParams;
+    if (path === '/_sim' || path.startsWith('/_sim/')) {
+      if (!options.control) throw notFoundPath();
+      return options.control(req, res, u);
+    }
+    requestCount++;
+    if (faults) {
+      const delay = faults.latencyFor(path);
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      const fault = faults.take(requestInfo(method, path, q));
+      if (fault) {
+        res.setHeader('Content-Type', 'application/json');
+        for (const [k, v] of Object.entries(fault.headers)) res.setHeader(k, v);
+        return sendJson(res, fault.status.code, fault.status);
+      }
+    }
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
     if (path === '/api') return sendJson(res, 200, apiVersions(url.replace(/^http:\/\//, '')));
@@ -124,24 +156,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           // Without timeoutSeconds the apiserver picks 30–60 min (minRequestTimeout 1800 s, randomized ×1–2).
           const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
           const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
-          const handle = { end: () => {} };
-          streams.add(handle);
-          handle.end = startWatchStream(
-            res,
-            {
-              store,
-              type,
-              namespace,
-              filter,
-              resourceVersion: q.get('resourceVersion'),
-              timeoutMs,
-              bookmarkIntervalMs: bookmarks ? (options.bookmarkIntervalMs ?? 5000) : undefined,
-              render: table
-                ? (obj, first) =>
-                    toTable(type.plural, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject, withColumns: first, now: now() })
-                : undefined,
-            },
-            () => streams.delete(handle),
+          const forceExpired = faults?.takeWatchExpiry() ?? false;
+          streams.open({ kind: 'watch', resource: type.plural, ...(namespace ? { namespace } : {}) }, res, (control, onFinish) =>
+            startWatchStream(
+              res,
+              {
+                store,
+                type,
+                namespace,
+                filter,
+                resourceVersion: q.get('resourceVersion'),
+                timeoutMs,
+                bookmarkIntervalMs: bookmarks ? (options.bookmarkIntervalMs ?? 5000) : undefined,
+                render: table
+                  ? (obj, first) =>
+                      toTable(type.plural, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject, withColumns: first, now: now() })
+                  : undefined,
+                forceExpired,
+              },
+              control,
+              onFinish,
+            ),
           );
           return;
         }
@@ -151,7 +186,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata: { resourceVersion: rv }, items });
       }
       if (method === 'POST') {
-        const body = await readObject(req, type, namespace);
+        let body = await readObject(req, type, namespace);
+        if (hooks?.admitCreate) body = hooks.admitCreate(type, body, dryRun);
         const created = dryRun ? store.prepareCreate(body) : store.create(body);
         return sendJson(res, 201, created);
       }
@@ -185,7 +221,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return sendJson(res, 200, dryRun ? store.prepareUpdate(patched) : store.update(patched));
       }
       case 'DELETE': {
+        const options = await readDeleteOptions(req, q);
         if (dryRun) return sendJson(res, 200, current());
+        if (type.plural === 'pods' && hooks?.deletePod) {
+          return sendJson(res, 200, hooks.deletePod(namespace ?? 'default', name, options.gracePeriodSeconds));
+        }
         const gone = store.delete(type.plural, namespace, name, type.group);
         if (type.plural === 'pods') logs.removePod(namespace ?? 'default', name);
         return sendJson(res, 200, gone);
@@ -199,7 +239,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const pod = store.get('pods', namespace, name);
     if (!pod) throw notFound('pods', name);
     const opts = parsePodLogOptions(name, q);
-    const instance = resolveInstance(pod, opts, logs);
+    const container = logContainerName(pod, opts);
     const spec = (pod.spec ?? {}) as Record<string, unknown>;
     if (!spec.nodeName) {
       // Not scheduled: no kubelet to ask, the apiserver answers 204.
@@ -207,9 +247,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.end();
       return;
     }
-    const handle = { end: () => {} };
-    streams.add(handle);
-    handle.end = streamLog(res, instance, opts, now(), () => streams.delete(handle));
+    const instance = resolveInstance(pod, container, opts, logs);
+    const { ref, containerID } = instance;
+    const tags = { kind: 'log' as const, namespace, pod: name, container: ref.container, containerID };
+    streams.open(tags, res, (control, onFinish) => streamLog(res, instance, opts, now(), control, onFinish));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -221,9 +262,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url,
     port,
-    openStreams: () => streams.size,
+    streams,
+    requests: () => requestCount,
     close: async () => {
-      for (const handle of [...streams]) handle.end();
+      streams.endAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -251,6 +293,44 @@ function parseResourcePath(group: string, rest: string[]): ResourcePath | undefi
   return p;
 }
 
+/** Verb, resource and namespace of a request, as the apiserver's RequestInfoResolver names them. */
+function requestInfo(method: string, path: string, q: URLSearchParams): RequestInfo {
+  const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+  const segs = path.split('/').filter(Boolean);
+  const rest = segs[0] === 'api' ? segs.slice(2) : segs[0] === 'apis' ? segs.slice(3) : [];
+  const group = segs[0] === 'apis' ? segs[1] : '';
+  let i = 0;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    i = 2;
+  }
+  const [plural, name, sub] = rest.slice(i);
+  const resource = plural ? (sub ? `${plural}/${sub}` : plural) : undefined;
+  const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name ? 'delete' : 'deletecollection' };
+  const verb = method === 'GET' ? (watch ? 'watch' : name ? 'get' : 'list') : (verbs[method] ?? method.toLowerCase());
+  return { method, path, watch, verb, ...(resource ? { resource } : {}), ...(group !== undefined ? { group } : {}), ...(namespace ? { namespace } : {}) };
+}
+
+/** DeleteOptions from the query or the body (kubectl sends `{"kind":"DeleteOptions",...,"gracePeriodSeconds":0}`). */
+async function readDeleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<{ gracePeriodSeconds?: number }> {
+  const fromQuery = q.get('gracePeriodSeconds');
+  let grace = fromQuery !== null && fromQuery !== '' ? Number(fromQuery) : undefined;
+  const body = await readBody(req);
+  if (body.length > 0) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw badRequest(`the body of the request was in an unknown format: ${(e as Error).message}`);
+    }
+    const g = (parsed as { gracePeriodSeconds?: unknown } | null)?.gracePeriodSeconds;
+    if (typeof g === 'number') grace = g;
+  }
+  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw badRequest(`gracePeriodSeconds must be a non-negative integer, not ${String(grace)}`);
+  return grace === undefined ? {} : { gracePeriodSeconds: grace };
+}
+
 function notFoundPath(): StatusError {
   return new StatusError({ ...makeStatus(404, 'NotFound', 'the server could not find the requested resource'), details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } } as unknown as KubeStatus);
 }
@@ -266,7 +346,7 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -274,8 +354,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new StatusError(makeStatus(413, 'BadRequest', 'Request entity too large'));
     chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch (e) {
     throw badRequest(`the body of the request was in an unknown format: ${(e as Error).message}`);
   }

@@ -1,13 +1,14 @@
 // The real kubectl against the simulator: proves discovery, Tables, watch, logs, apply and errors are wire-compatible.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { startApiServer, type ApiServer } from './api-server.ts';
 import { ContainerLogs } from './container-logs.ts';
 import { Kubectl, exitOf, waitForOutput } from './kubectl-harness.ts';
 import { ObjectStore } from './object-store.ts';
-import { testConfigMap, testEndpointSlice, testNamespace, testPod, testService } from './test-fixtures.ts';
+import { restartTestContainer, startTestContainers, testConfigMap, testEndpointSlice, testNamespace, testPod, testService } from './test-fixtures.ts';
 
 let server: ApiServer;
 let kubectl: Kubectl;
@@ -17,7 +18,7 @@ const envoy = { namespace: 'default', pod: 'web-1', container: 'envoy' };
 
 before(async () => {
   store.create(testNamespace());
-  store.create(testPod());
+  startTestContainers(logs, store.create(testPod()));
   store.create(testService());
   store.create(testEndpointSlice());
   store.create(testConfigMap());
@@ -85,7 +86,7 @@ test('kubectl logs -f sees a line appended later and exits 0 when the instance s
   await waitForOutput(child, '"GET /a');
   logs.append(envoy, 'appended later');
   await waitForOutput(child, 'appended later');
-  logs.restart(envoy); // the followed instance stops: the stream ends cleanly
+  restartTestContainer(store, logs, 'default', 'web-1', 'envoy'); // the followed instance stops: the stream ends cleanly
   assert.equal(await exitOf(child), 0);
 });
 
@@ -115,7 +116,7 @@ test('kubectl logs errors: missing pod, bad container, no previous', async () =>
 });
 
 test('kubectl apply -f of a ConfigMap changes the stored data; --dry-run=server stores nothing', async () => {
-  const file = '/work/main/fixtures/seed/envoy-config-headless.configmap.yaml';
+  const file = fileURLToPath(new URL('../../../../fixtures/seed/envoy-config-headless.configmap.yaml', import.meta.url));
   const wanted = (parse(await readFile(file, 'utf8')) as { data: Record<string, string> }).data['envoy.yaml'];
   const before = store.get('configmaps', 'default', 'envoy-config');
   const dry = await kubectl.run(['apply', '-f', file, '--dry-run=server']);

@@ -5,6 +5,7 @@ import type { KubeObject, LogLine } from '../kube-object.ts';
 import type { ContainerInstance, ContainerLogs } from './container-logs.ts';
 import { badRequest, invalid } from './status.ts';
 import { formatLogTime } from './container-logs.ts';
+import type { StreamControl } from './open-streams.ts';
 
 export interface PodLogOptions {
   container?: string;
@@ -73,11 +74,10 @@ const asDict = (v: unknown): Dict => (v && typeof v === 'object' ? (v as Dict) :
 const names = (v: unknown): string[] =>
   (Array.isArray(v) ? v : []).map((c) => asDict(c).name).filter((n): n is string => typeof n === 'string');
 
-/** Which container instance a request reads, or the 400 the kubelet/apiserver would answer. */
-export function resolveInstance(pod: KubeObject, opts: PodLogOptions, logs: ContainerLogs): ContainerInstance {
+/** The container a log request names, checked by the apiserver before it asks any kubelet (strategy.go LogLocation). */
+export function logContainerName(pod: KubeObject, opts: PodLogOptions): string {
   const spec = asDict(pod.spec);
   const name = pod.metadata.name;
-  const namespace = pod.metadata.namespace ?? 'default';
   const containers = names(spec.containers);
   const inits = names(spec.initContainers);
   let container = opts.container;
@@ -91,48 +91,65 @@ export function resolveInstance(pod: KubeObject, opts: PodLogOptions, logs: Cont
   if (!container || (!containers.includes(container) && !inits.includes(container))) {
     throw badRequest(`container ${container} is not valid for pod ${name}`);
   }
-  const ref = { namespace, pod: name, container };
+  return container;
+}
+
+/**
+ * Which container instance a request reads, or the 400 the kubelet/apiserver would answer. The kubelet picks the
+ * instance by the container IDs in the pod's status (kubelet_pods.go validateContainerLogStatus): `previous` reads
+ * lastState.terminated; a running container its own ID; a waiting one (CrashLoopBackOff) its last terminated
+ * instance again, which is why a client must compare container IDs.
+ */
+export function resolveInstance(pod: KubeObject, container: string, opts: PodLogOptions, logs: ContainerLogs): ContainerInstance {
+  const name = pod.metadata.name;
   const status = asDict(pod.status);
-  const allStatuses = [
+  const cs = [
     ...(Array.isArray(status.containerStatuses) ? status.containerStatuses : []),
     ...(Array.isArray(status.initContainerStatuses) ? status.initContainerStatuses : []),
-  ].map(asDict);
-  const cs = allStatuses.find((s) => s.name === container);
-  const hasLastTerminated = !!cs && !!asDict(asDict(cs.lastState).terminated).containerID;
-  const previous = logs.previous(ref);
-  if (opts.previous) {
-    if (!previous) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
-    return previous;
+  ].map(asDict).find((s) => s.name === container);
+  const state = asDict(cs?.state);
+  const lastTerminated = asDict(asDict(cs?.lastState).terminated);
+  const lastId = typeof lastTerminated.containerID === 'string' ? lastTerminated.containerID : '';
+  const gone = (): never => {
+    throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+  };
+  // An ID the runtime no longer has (garbage-collected): the kubelet cannot open its log.
+  const byId = (id: string): ContainerInstance =>
+    logs.byId(id) ?? (opts.previous ? gone() : (() => { throw badRequest(`container "${container}" in pod "${name}" is not available`); })());
+  if (opts.previous) return lastId ? byId(lastId) : gone();
+  if (state.running && typeof cs?.containerID === 'string') return byId(cs.containerID);
+  const terminated = asDict(state.terminated);
+  if (state.terminated) {
+    const id = typeof terminated.containerID === 'string' && terminated.containerID ? terminated.containerID : lastId;
+    if (!id) throw badRequest(`container "${container}" in pod "${name}" is terminated`);
+    return byId(id);
   }
-  const waiting = cs ? asDict(asDict(cs.state).waiting) : undefined;
-  if (waiting && Object.keys(asDict(cs?.state)).includes('waiting')) {
-    // CrashLoopBackOff with a dead instance: the kubelet serves the old container again.
-    if (hasLastTerminated && previous) return previous;
-    const reason = typeof waiting.reason === 'string' && waiting.reason ? waiting.reason : '';
-    const suffix = reason === 'ContainerCreating' || reason === '' ? ': ContainerCreating' : `: ${reason}`;
-    throw badRequest(`container "${container}" in pod "${name}" is waiting to start${suffix}`);
-  }
-  return logs.current(ref);
+  if (lastId) return byId(lastId);
+  const waiting = asDict(state.waiting);
+  const reason = typeof waiting.reason === 'string' && waiting.reason ? waiting.reason : 'ContainerCreating';
+  const shown = reason === 'ErrImagePull' ? "image can't be pulled" : reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : reason;
+  throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${shown}`);
 }
 
 function selectLines(lines: LogLine[], opts: PodLogOptions, nowMs: number): LogLine[] {
   let since = opts.sinceTime;
   if (opts.sinceSeconds !== undefined) since = formatLogTime(nowMs - opts.sinceSeconds * 1000);
   // RFC3339NanoFixed strings in UTC compare in time order.
-  let out = since ? lines.filter((l) => l.time >= since!) : lines.slice();
+  let out = since ? lines.filter((l) => l.time >= since!) : lines;
   if (opts.tailLines !== undefined) out = opts.tailLines === 0 ? [] : out.slice(-opts.tailLines);
   return out;
 }
 
 /**
  * Writes the log body. Headers are flushed before any byte so a follow of a quiet container is an open 200.
- * Returns a function that aborts the stream (server shutdown).
+ * Returns a function that ends the stream cleanly (server shutdown, fault injection).
  */
 export function streamLog(
   res: ServerResponse,
   instance: ContainerInstance,
   opts: PodLogOptions,
   nowMs: number,
+  control: StreamControl,
   onFinish: () => void,
 ): () => void {
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
@@ -147,22 +164,33 @@ export function streamLog(
     if (!res.writableEnded) res.end();
     onFinish();
   };
+  // Records written in one turn of the event loop go out as one chunk; every turn flushes, as the kubelet does.
+  let corked = false;
   const write = (line: LogLine): void => {
-    if (finished) return;
-    let text = (opts.timestamps ? `${line.time} ` : '') + line.text + '\n';
-    const bytes = Buffer.from(text);
-    if (bytes.length >= budget) {
+    if (finished || control.stalled) return;
+    // With timestamps every record carries its own, so a long line split into partials shows stamps inside it
+    // (kubernetes/kubernetes#77603); a partial record has no newline of its own.
+    const text = (opts.timestamps ? `${line.time} ` : '') + line.text + (line.partial ? '' : '\n');
+    const bytes = Buffer.byteLength(text);
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(() => {
+        corked = false;
+        res.uncork();
+      });
+    }
+    if (bytes >= budget) {
       // limitBytes may cut a line in the middle, as the kubelet's logWriter does.
-      res.write(bytes.subarray(0, budget));
+      res.write(Buffer.from(text).subarray(0, budget));
       budget = 0;
       finish();
       return;
     }
-    budget -= bytes.length;
+    budget -= bytes;
     res.write(text);
-    text = '';
   };
-  for (const line of selectLines(instance.lines, opts, nowMs)) write(line);
+  for (const line of selectLines(instance.currentFile(), opts, nowMs)) write(line);
   if (finished) return finish;
   if (!opts.follow || !instance.running) {
     finish();

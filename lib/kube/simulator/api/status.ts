@@ -10,12 +10,16 @@ export type StatusReason =
   | 'AlreadyExists'
   | 'Conflict'
   | 'UnsupportedMediaType'
+  | 'Forbidden'
+  | 'TooManyRequests'
+  | 'ServiceUnavailable'
   | 'InternalError';
 
 export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
+  retryAfterSeconds?: number;
 }
 
 export interface KubeStatus {

@@ -1,5 +1,8 @@
-// Objects for the API server tests: one pod with nginx + envoy, its Service, EndpointSlice and a ConfigMap.
+// Objects for the API server tests: one pod with nginx + envoy, its Service, EndpointSlice and a ConfigMap, and the
+// container bookkeeping a kubelet would do for it (start instances, restart one), without the whole simulation.
 import type { KubeObject } from '../kube-object.ts';
+import type { ContainerLogs } from './container-logs.ts';
+import type { ObjectStore } from './object-store.ts';
 
 const running = (name: string, id: string, restartCount = 0) => ({
   name,
@@ -72,4 +75,33 @@ export function testConfigMap(): KubeObject {
 
 export function testNamespace(name = 'default'): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } };
+}
+
+interface StatusLike {
+  name: string;
+  containerID: string;
+  restartCount: number;
+  state: Record<string, unknown>;
+  lastState?: Record<string, unknown>;
+}
+
+/** Starts a log instance for every container status of a stored pod, under the status's containerID. */
+export function startTestContainers(logs: ContainerLogs, pod: KubeObject): void {
+  for (const cs of (pod.status as { containerStatuses: StatusLike[] }).containerStatuses) {
+    logs.start({ namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, container: cs.name }, cs.containerID);
+  }
+}
+
+/** Restarts one container as the kubelet would: new instance and ID, the old one in lastState.terminated. */
+export function restartTestContainer(store: ObjectStore, logs: ContainerLogs, namespace: string, podName: string, container: string): void {
+  const pod = store.get('pods', namespace, podName)!;
+  const statuses = (pod.status as { containerStatuses: StatusLike[] }).containerStatuses;
+  const cs = statuses.find((c) => c.name === container)!;
+  const next = `containerd://${String(cs.restartCount + 1).padStart(64, 'f')}`;
+  logs.start({ namespace, pod: podName, container }, next);
+  cs.lastState = { terminated: { exitCode: 0, reason: 'Completed', containerID: cs.containerID, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z' } };
+  cs.containerID = next;
+  cs.restartCount++;
+  delete pod.metadata.resourceVersion;
+  store.update(pod);
 }

@@ -5,7 +5,9 @@ import type { KubeObject } from '../kube-object.ts';
 import type { ObjectStore, StoreEvent } from './object-store.ts';
 import type { ResourceType } from './resources.ts';
 import { groupVersion } from './resources.ts';
+import type { StreamControl } from './open-streams.ts';
 import { matchesFilter, type ObjectFilter } from './selectors.ts';
+import { expired } from './status.ts';
 
 export type WireEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -20,10 +22,12 @@ export interface WatchStreamOptions {
   timeoutMs: number;
   /** Converts an event object for the wire (Table rendering); identity by default. */
   render?: (obj: KubeObject, first: boolean) => unknown;
+  /** Answer the watch with 410 Expired whatever its resourceVersion (fault injection). */
+  forceExpired?: boolean;
 }
 
 /** Starts streaming; returns a function that ends the stream cleanly. */
-export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, onFinish: () => void): () => void {
+export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, control: StreamControl, onFinish: () => void): () => void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   let first = true;
@@ -32,7 +36,7 @@ export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, onF
   const timers: NodeJS.Timeout[] = [];
 
   const send = (type: WireEventType, object: unknown): void => {
-    if (finished) return;
+    if (finished || control.stalled) return;
     res.write(JSON.stringify({ type, object }) + '\n');
   };
   const sendObject = (type: WireEventType, obj: KubeObject): void => {
@@ -62,6 +66,11 @@ export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, onF
   };
 
   const rv = o.resourceVersion;
+  if (o.forceExpired) {
+    send('ERROR', expired(rv || '0', String(o.store.resourceVersion)));
+    finish();
+    return finish;
+  }
   let since: number | undefined;
   if (!rv || rv === '0') {
     for (const obj of o.store.list(o.type.plural, o.namespace)) if (matchesFilter(o.filter, obj)) sendObject('ADDED', obj);

@@ -3,7 +3,7 @@
 // a virtual clock gives deterministic logs. Routing is simplified: every routed request goes to one cluster (the
 // seed has one route, prefix /test → app_service); requests to unrouted paths get 404 NR.
 import type { FormatSpec } from '../../../envoy/compile-format.ts';
-import { pickAccessLogger, readEnvoyConfigFile, type ClusterConfig, type TextAccessLogger } from '../../../envoy/envoy-config.ts';
+import { pickAccessLogger, readEnvoyConfigFile, type ClusterConfig, type EnvoyConfig, type TextAccessLogger } from '../../../envoy/envoy-config.ts';
 import { seededRandom } from '../../../sample/seeded-random.ts';
 import { AccessLineWriter } from './access-line-writer.ts';
 import type { AccessRequest } from './access-request.ts';
@@ -31,8 +31,10 @@ export interface EnvoySidecarOptions {
   clusterName?: string;
   /** The pod's IP: the source of upstream connections. */
   podIp?: string;
-  /** Caller IPs (DaemonSet mode); default the pod's own nginx on 127.0.0.1. */
-  callers?: string[];
+  /** Caller IPs (DaemonSet mode), or a function giving the current ones; default the pod's own nginx on 127.0.0.1. */
+  callers?: string[] | (() => string[]);
+  /** Whether a connection to `ip:port` would succeed; an unreachable host gets 503 UF (stale DNS to a gone pod). */
+  reachable?: (host: string) => boolean;
   /** HOSTNAME operator value (the pod name). */
   hostname?: string;
   mix?: Partial<ClientMix>;
@@ -42,6 +44,8 @@ export interface EnvoySidecarOptions {
 export interface NextOptions {
   /** x-request-id per request (a request id shared across hops); missing entries get a fresh uuid v4. */
   requestIds?: (string | undefined)[];
+  /** The caller's IP per request, overriding the sidecar's callers. */
+  callers?: (string | undefined)[];
 }
 
 const DEFAULT_MIX: ClientMix = { unroutedShare: 0.005, hostileShare: 0, forwardedShare: 0.3 };
@@ -51,6 +55,7 @@ const DEFAULT_FAILURES: FailureRates = { connectFailure: 0.004, timeout: 0.002 }
 const UPSTREAM_STATUSES = [[200, 0.9], [201, 0.015], [204, 0.01], [304, 0.02], [302, 0.005], [404, 0.03], [500, 0.015], [502, 0.005]] as const;
 
 export class EnvoySidecar {
+  readonly config: EnvoyConfig;
   readonly logger: TextAccessLogger;
   readonly cluster: ClusterConfig;
   private readonly writer: AccessLineWriter;
@@ -66,6 +71,7 @@ export class EnvoySidecar {
     private readonly options: EnvoySidecarOptions = {},
   ) {
     const config = readEnvoyConfigFile(configText, options.fileName ?? 'envoy.yaml');
+    this.config = config;
     this.logger = pickAccessLogger(config, options.listenerName);
     const cluster = options.clusterName ? config.clusters.find((c) => c.name === options.clusterName) : config.clusters[0];
     if (!cluster) throw new Error(options.clusterName ? `no cluster named ${options.clusterName}` : 'the config has no cluster');
@@ -91,7 +97,7 @@ export class EnvoySidecar {
   /** `count` requests that finish at `nowMs` (Envoy logs when a stream ends; START_TIME is when it began). */
   nextRequests(nowMs: number, count: number, resolve: Resolver, next: NextOptions = {}): AccessRequest[] {
     const out: AccessRequest[] = [];
-    for (let i = 0; i < count; i++) out.push(this.oneRequest(nowMs, resolve, next.requestIds?.[i]));
+    for (let i = 0; i < count; i++) out.push(this.oneRequest(nowMs, resolve, next.requestIds?.[i], next.callers?.[i]));
     return out;
   }
 
@@ -104,10 +110,11 @@ export class EnvoySidecar {
     return this.writer.write(req);
   }
 
-  private oneRequest(nowMs: number, resolve: Resolver, requestId: string | undefined): AccessRequest {
+  private oneRequest(nowMs: number, resolve: Resolver, requestId: string | undefined, callerIp: string | undefined): AccessRequest {
     const rand = this.rand;
     const { request: c, routed } = clientRequest(rand, this.mix);
-    const caller = this.options.callers?.length ? this.options.callers[Math.floor(rand() * this.options.callers.length)]! : '127.0.0.1';
+    const callers = typeof this.options.callers === 'function' ? this.options.callers() : this.options.callers;
+    const caller = callerIp ?? (callers?.length ? callers[Math.floor(rand() * callers.length)]! : '127.0.0.1');
     const podIp = this.options.podIp ?? '10.244.0.80';
     const base = {
       method: c.method,
@@ -138,7 +145,7 @@ export class EnvoySidecar {
       upstreamLocalAddress: `${podIp}:${32768 + Math.floor(rand() * 28000)}`,
     };
     const f = rand();
-    if (f < this.failures.connectFailure) {
+    if (f < this.failures.connectFailure || (this.options.reachable && !this.options.reachable(host))) {
       const durationMs = 1 + Math.floor(rand() * 3);
       return {
         ...base, ...upstream, startMs: nowMs - durationMs, status: 503, responseFlags: ['UF', 'URX'], bytesSent: 91, durationMs,

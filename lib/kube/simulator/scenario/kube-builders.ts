@@ -36,8 +36,8 @@ export interface PodSpecInput {
   hostIP?: string;
   containers: ContainerSpec[];
   volumes?: unknown[];
-  /** Name of the owning ReplicaSet, if any. */
-  replicaSet?: string;
+  /** The controller owning the pod (a ReplicaSet or DaemonSet), if any. */
+  owner?: { kind: 'ReplicaSet' | 'DaemonSet'; name: string };
   /** Epoch ms the pod started (its containers start one second later). */
   startedMs: number;
   ready?: boolean;
@@ -55,10 +55,10 @@ export function podObject(p: PodSpecInput): KubeObject {
       name: p.name,
       namespace: p.namespace ?? 'default',
       labels: { ...p.labels },
-      ...(p.replicaSet ? {
-        generateName: `${p.replicaSet}-`,
+      ...(p.owner ? {
+        generateName: `${p.owner.name}-`,
         ownerReferences: [{
-          apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.replicaSet, uid: stableUid(`rs/${p.replicaSet}`),
+          apiVersion: 'apps/v1', kind: p.owner.kind, name: p.owner.name, uid: stableUid(`${p.owner.kind}/${p.namespace ?? 'default'}/${p.owner.name}`),
           controller: true, blockOwnerDeletion: true,
         }],
       } : {}),

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../kube-object.ts';
-import { endpointPodOf, endpointSliceFor, podObject, serviceLike } from './kube-builders.ts';
+import { endpointPodOf, endpointSliceFor, serviceLike } from './kube-builders.ts';
+import type { ScenarioSpec, WorkloadSpec } from './scenario-spec.ts';
+import { workloadPodObject } from './workload-pods.ts';
 
 const fixtureUrl = (file: string) => new URL(`../../../../fixtures/seed/${file}`, import.meta.url);
 
@@ -67,40 +69,77 @@ export function seedNamespace(): KubeObject {
   };
 }
 
+const SEED_HOST_IP = '192.168.49.2';
+
+/** The two workloads of the seed: nginx-test (nginx in front of an Envoy sidecar) and the two backend replicas. */
+export function seedWorkloads(): WorkloadSpec[] {
+  return [
+    {
+      kind: 'Deployment',
+      name: 'nginx-test',
+      namespace: 'default',
+      replicas: 1,
+      labels: { app: 'nginx-test' },
+      templateHash: '6df974c9f9',
+      initialPods: [{ name: SEED_NGINX_POD, node: SEED_NODE, ip: SEED_NGINX_IP }],
+      containers: [
+        { kind: 'app', app: 'nginx', name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] },
+        {
+          kind: 'envoy',
+          role: 'edge',
+          name: 'envoy',
+          image: 'envoyproxy/envoy:v1.32-latest',
+          args: ['-c', '/etc/envoy/envoy.yaml'],
+          ports: [{ containerPort: 10000 }, { containerPort: 9901 }],
+          volumeMounts: [{ name: 'envoy-config', mountPath: '/etc/envoy' }],
+        },
+      ],
+      volumes: [{ name: 'envoy-config', configMap: { name: 'envoy-config', defaultMode: 420 } }],
+      callers: 'local',
+    },
+    {
+      kind: 'Deployment',
+      name: 'backend',
+      namespace: 'default',
+      replicas: 2,
+      labels: { app: 'backend' },
+      templateHash: '7b9c5d8f6d',
+      initialPods: SEED_BACKEND_PODS.map((b) => ({ name: b.name, node: SEED_NODE, ip: b.ip })),
+      containers: [
+        {
+          kind: 'app', app: 'http-echo', name: 'backend', image: 'hashicorp/http-echo:1.0',
+          args: ['-listen=:10000', '-text=hello from backend'], ports: [{ containerPort: 10000 }],
+        },
+      ],
+    },
+  ];
+}
+
+/** The seed scenario as the simulation runs it; `variant` picks the ConfigMap the Envoy sidecar starts with. */
+export function seedScenario(variant: SeedVariant = 'clusterip'): ScenarioSpec {
+  return {
+    name: 'seed',
+    description: 'nginx-test with an Envoy sidecar in front of two backend pods (fixtures/seed)',
+    nodes: [{ name: SEED_NODE, podCidr: '10.244.0.0/24', hostIP: SEED_HOST_IP }],
+    objects: [seedNamespace(), seedConfigMap(variant), ...seedServices()],
+    workloads: seedWorkloads(),
+    defaultRate: 10,
+  };
+}
+
+function seedPod(workload: number, index: number, startedMs: number): KubeObject {
+  const w = seedWorkloads()[workload]!;
+  const p = w.initialPods![index]!;
+  return workloadPodObject(w, { ...p, hostIP: SEED_HOST_IP, startedMs });
+}
+
 export function seedNginxPod(startedMs = SEED_START_MS): KubeObject {
-  return podObject({
-    name: SEED_NGINX_POD,
-    labels: { app: 'nginx-test', 'pod-template-hash': '6df974c9f9' },
-    ip: SEED_NGINX_IP,
-    nodeName: SEED_NODE,
-    replicaSet: 'nginx-test-6df974c9f9',
-    startedMs,
-    containers: [
-      { name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] },
-      {
-        name: 'envoy',
-        image: 'envoyproxy/envoy:v1.32-latest',
-        args: ['-c', '/etc/envoy/envoy.yaml'],
-        ports: [{ containerPort: 10000 }, { containerPort: 9901 }],
-        volumeMounts: [{ name: 'envoy-config', mountPath: '/etc/envoy' }],
-      },
-    ],
-    volumes: [{ name: 'envoy-config', configMap: { name: 'envoy-config', defaultMode: 420 } }],
-  });
+  return seedPod(0, 0, startedMs);
 }
 
 export function seedBackendPod(index: number, startedMs = SEED_START_MS): KubeObject {
-  const b = SEED_BACKEND_PODS[index];
-  if (!b) throw new Error(`the seed has backend pods 0 and 1, not ${index}`);
-  return podObject({
-    name: b.name,
-    labels: { app: 'backend', 'pod-template-hash': '7b9c5d8f6d' },
-    ip: b.ip,
-    nodeName: SEED_NODE,
-    replicaSet: 'backend-7b9c5d8f6d',
-    startedMs,
-    containers: [{ name: 'backend', image: 'hashicorp/http-echo:1.0', args: ['-listen=:10000', '-text=hello from backend'], ports: [{ containerPort: 10000 }] }],
-  });
+  if (!SEED_BACKEND_PODS[index]) throw new Error(`the seed has backend pods 0 and 1, not ${index}`);
+  return seedPod(1, index, startedMs);
 }
 
 /** The EndpointSlices the controller would keep for these Services and pods (selector = equality on labels). */
