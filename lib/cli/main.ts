@@ -9,6 +9,7 @@ import { runExport, type ExportFormat } from './export-command.ts';
 import { compiledFormatFrom } from './format-option.ts';
 import { runImport } from './import-command.ts';
 import { runParse } from './parse-command.ts';
+import { runSimulate } from './simulate-command.ts';
 import { parseTimeOption } from './time-option.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -86,7 +87,50 @@ export function buildProgram(): Command {
       }, process.stdout);
     });
 
+  program
+    .command('simulate')
+    .description('serve the built-in Kubernetes API simulator (kubectl and client-node work against it) until Ctrl-C')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', integer('--port', 0, 65535), 0)
+    .addOption(new Option('--scenario <name>', 'scenario to play').choices(['seed', 'large']).default('seed'))
+    .addOption(new Option('--variant <variant>', 'seed only: the ConfigMap the Envoy starts with').choices(['clusterip', 'headless']))
+    .option('--rate <n>', 'client requests per second (default: the scenario\'s)', integer('--rate', 0, 1_000_000))
+    .option('--seed <n>', 'seed of every random choice', integer('--seed', 0, 2 ** 31), 1)
+    .option('--ip-reuse-delay <seconds>', 'how long a freed pod IP waits before another pod gets it', integer('--ip-reuse-delay', 0, 86_400))
+    .addOption(new Option('--config-change <how>', 'how a changed ConfigMap reaches Envoy').choices(['hot-restart', 'restart']))
+    .option('--kubeconfig-out <file>', 'write the kubeconfig here (default: a temporary file, removed on exit)')
+    .action(async (opts) => {
+      if (opts.variant && opts.scenario !== 'seed') throw new UsageError('--variant applies to the seed scenario only');
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await runSimulate({
+          port: opts.port,
+          scenario: { name: opts.scenario, ...(opts.variant ? { variant: opts.variant } : {}) },
+          seed: opts.seed,
+          ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+          ...(opts.ipReuseDelay !== undefined ? { ipReuseDelayMs: opts.ipReuseDelay * 1000 } : {}),
+          ...(opts.configChange ? { configChange: opts.configChange } : {}),
+          ...(opts.kubeconfigOut ? { kubeconfigOut: opts.kubeconfigOut } : {}),
+        }, (line) => console.log(line), stop.signal);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
   return program;
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

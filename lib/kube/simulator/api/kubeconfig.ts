@@ -16,7 +16,8 @@ export function kubeconfigYaml(o: KubeconfigOptions): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: SIM_CONTEXT, cluster: { server: o.server } }],
+    // client-node refuses an http: server unless TLS verification is off (there is no TLS to verify); kubectl accepts both.
+    clusters: [{ name: SIM_CONTEXT, cluster: { server: o.server, 'insecure-skip-tls-verify': true } }],
     users: [{ name: `${SIM_CONTEXT}-user`, user: { token: o.token ?? 'envoy-lens-sim-token' } }],
     contexts: [{ name: SIM_CONTEXT, context: { cluster: SIM_CONTEXT, user: `${SIM_CONTEXT}-user`, namespace: o.namespace ?? 'default' } }],
     'current-context': SIM_CONTEXT,

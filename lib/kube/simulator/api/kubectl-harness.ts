@@ -12,11 +12,15 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function requireKubectl(): void {
+/** Why kubectl tests cannot run here (a reason for `skip`), or false when kubectl is on PATH. */
+export function kubectlMissing(): string | false {
   const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-  if (probe.error) {
-    throw new Error(`kubectl is required for the API simulator tests but could not be run (${probe.error.message}); install kubectl v1.32 on PATH`);
-  }
+  return probe.error ? `kubectl could not be run (${probe.error.message}); install kubectl v1.32 on PATH to run the kubectl compatibility tests` : false;
+}
+
+export function requireKubectl(): void {
+  const missing = kubectlMissing();
+  if (missing) throw new Error(missing);
 }
 
 export class Kubectl {
@@ -69,20 +73,32 @@ export class Kubectl {
   }
 }
 
-/** Resolves with all stdout so far once it contains `needle`; rejects after timeoutMs with what was seen. */
-export function waitForOutput(child: ChildProcessWithoutNullStreams, needle: string, timeoutMs = 15_000): Promise<string> {
+/**
+ * Resolves with all stdout since the call once it contains `needle` (or the predicate holds); rejects after
+ * timeoutMs with what was seen.
+ */
+export function waitForOutput(
+  child: ChildProcessWithoutNullStreams,
+  needle: string | ((out: string) => boolean),
+  timeoutMs = 15_000,
+): Promise<string> {
+  const found = typeof needle === 'string' ? (out: string) => out.includes(needle) : needle;
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${JSON.stringify(needle)}; stdout=${out} stderr=${err}`)), timeoutMs);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${typeof needle === 'string' ? JSON.stringify(needle) : 'the expected output'}; stdout=${out} stderr=${err}`)), timeoutMs);
+    const onErr = (d: Buffer) => (err += d.toString());
+    const onOut = (d: Buffer) => {
       out += d.toString();
-      if (out.includes(needle)) {
+      if (found(out)) {
         clearTimeout(timer);
+        child.stdout.off('data', onOut);
+        child.stderr.off('data', onErr);
         resolve(out);
       }
-    });
+    };
+    child.stderr.on('data', onErr);
+    child.stdout.on('data', onOut);
   });
 }
 

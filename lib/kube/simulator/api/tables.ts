@@ -103,11 +103,14 @@ const podPrinter: Printer = {
     const total = asArray(spec.containers).length;
     const ready = statuses.filter((c) => c.ready === true).length;
     const restarts = statuses.reduce((n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0), 0);
+    // printers.go: the newest lastState.terminated.finishedAt is shown as "N (5m ago)".
+    const lastRestart = Math.max(0, ...statuses.map((c) => Date.parse(String(asDict(asDict(c.lastState).terminated).finishedAt ?? '')) || 0));
+    const restartCell = restarts > 0 && lastRestart > 0 ? `${restarts} (${humanDuration((now - lastRestart) / 1000)} ago)` : String(restarts);
     return [
       o.metadata.name,
       `${ready}/${total}`,
       podStatus(o),
-      String(restarts),
+      restartCell,
       age(o, now),
       str(status.podIP),
       str(spec.nodeName),

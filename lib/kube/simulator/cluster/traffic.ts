@@ -69,7 +69,8 @@ export class Traffic {
     this.carry = expected - n;
     const edges = this.edgeList();
     if (edges.length === 0) return;
-    for (let k = 0; k < n; k++) this.edgeRequest(edges[this.cursor++ % edges.length]!, start + (span * (k + 1)) / n);
+    // Each request ends at a random point of its own slot: arrivals look random, and their order stays by time.
+    for (let k = 0; k < n; k++) this.edgeRequest(edges[this.cursor++ % edges.length]!, start + (span * (k + this.rand())) / n);
   }
 
   /** The end of the last span generated. */
@@ -169,14 +170,19 @@ export class Traffic {
     return pod && !pod.gone ? pod : undefined;
   }
 
+  /** The runtime stamps a line when it reads it, a little after the process wrote it. */
+  private stamp(endMs: number): number {
+    return endMs + 0.01 + this.rand() * 0.2;
+  }
+
   private writeAccess(pod: PodModel, c: ContainerModel, envoy: EnvoyProcess, req: AccessRequest, endMs: number): void {
-    if (this.kubelet.write(pod, c.spec.name, envoy.sidecar.render(req), endMs, req.requestId ?? undefined)) this.stats.accessLines++;
+    if (this.kubelet.write(pod, c.spec.name, envoy.sidecar.render(req), this.stamp(endMs), req.requestId ?? undefined)) this.stats.accessLines++;
   }
 
   private writeApp(pod: PodModel, c: ContainerModel, req: AccessRequest, endMs: number, peer: string, status: number): void {
     if (c.spec.kind !== 'app') return;
     const line = appRequestLine(c.spec.app, { endMs, request: req, peer, status, host: req.authority ?? pod.ip });
-    if (this.kubelet.write(pod, c.spec.name, line, endMs)) this.stats.appLines++;
+    if (this.kubelet.write(pod, c.spec.name, line, this.stamp(endMs))) this.stats.appLines++;
   }
 }
 
