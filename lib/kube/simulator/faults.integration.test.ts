@@ -256,6 +256,24 @@ describe('control API and ground truth', () => {
       }
     }));
 
+  it('scale adds pods; a scenario switch deletes every object (watchers see it) and starts the other scenario', () =>
+    withSim({}, async (sim) => {
+      assert.equal((await control(sim.url, 'workloads/default/backend/scale', { replicas: 3 })).status, 200);
+      const backends = (await (await fetch(`${sim.url}/api/v1/namespaces/default/pods?labelSelector=app%3Dbackend`)).json()) as any;
+      assert.deepEqual(backends.items.map((p: any) => p.status.podIP).sort(), ['10.244.0.81', '10.244.0.82', '10.244.0.83']);
+      const watch = await openStream(`${sim.url}/api/v1/pods?watch=true&resourceVersion=${backends.metadata.resourceVersion}`);
+      const r = await control(sim.url, 'scenario', { name: 'large' });
+      assert.equal(r.status, 200);
+      await watch.waitFor(/"type":"ADDED".*"namespace":"envoy-system"/);
+      const events = watch.text().trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.namespace), ['default', 'default', 'default', 'default']);
+      const ns = (await (await fetch(`${sim.url}/api/v1/namespaces`)).json()) as any;
+      assert.deepEqual(ns.items.map((n: any) => n.metadata.name), ['default', 'edge', 'envoy-system', 'payments', 'shop']);
+      const bad = await control(sim.url, 'scenario', { name: 'large', variant: 'headless' });
+      assert.deepEqual([bad.status, bad.body.error], [400, 'variant: only the seed scenario has variants']);
+      watch.close();
+    }));
+
   it('open streams are counted (for concurrency caps)', () =>
     withSim({}, async (sim) => {
       const streams = await Promise.all([0, 1, 2].map(() => openStream(`${sim.url}${LOG}&follow=true`)));
