@@ -80,7 +80,7 @@ const RECORD_FIELDS = ['namespace', 'pod', 'podUid', 'container', 'containerID',
 type RecordField = (typeof RECORD_FIELDS)[number];
 
 /** Streams every retained record as NDJSON, filtered by namespace/pod/container/containerID, with chosen fields. */
-export function writtenRecords(sim: Simulation, q: URLSearchParams, res: ServerResponse): void {
+export async function writtenRecords(sim: Simulation, q: URLSearchParams, res: ServerResponse): Promise<void> {
   const fieldsParam = q.get('fields');
   const fields = fieldsParam ? fieldsParam.split(',').map((f) => f.trim()) : [...RECORD_FIELDS];
   const unknown = fields.filter((f) => !(RECORD_FIELDS as readonly string[]).includes(f));
@@ -111,8 +111,13 @@ export function writtenRecords(sim: Simulation, q: URLSearchParams, res: ServerR
       for (const f of want) if (all[f] !== undefined) out[f] = all[f];
       chunk += JSON.stringify(out) + '\n';
       if (chunk.length > 64 * 1024) {
-        res.write(chunk);
+        // Hundreds of thousands of records must not pile up in memory: wait for the client when it is slower.
+        if (!res.write(chunk)) await new Promise((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
         chunk = '';
+        if (res.destroyed) return;
       }
     }
   }
