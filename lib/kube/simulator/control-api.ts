@@ -11,6 +11,10 @@ import type { Simulation } from './simulation.ts';
 import { simulationStatus, writtenRecords } from './simulation-status.ts';
 
 const MAX_BODY = 4 * 1024 * 1024;
+/** Client requests per second; more would keep the event loop from serving the API. */
+const MAX_RATE = 100_000;
+/** Requests one manual advance may generate (it runs inside one HTTP request). */
+const MAX_REQUESTS_PER_ADVANCE = 2_000_000;
 
 class ControlError extends Error {
   constructor(
@@ -23,20 +27,20 @@ class ControlError extends Error {
 
 const name = z.string().min(1).max(253);
 const schemas = {
-  traffic: z.strictObject({ rate: z.number().min(0).max(1_000_000).optional(), paused: z.boolean().optional() }),
-  scenario: z.strictObject({ name: z.enum(['seed', 'large']), variant: z.enum(['clusterip', 'headless']).optional(), rate: z.number().min(0).optional() }),
+  traffic: z.strictObject({ rate: z.number().min(0).max(MAX_RATE).optional(), paused: z.boolean().optional() }),
+  scenario: z.strictObject({ name: z.enum(['seed', 'large']), variant: z.enum(['clusterip', 'headless']).optional(), rate: z.number().min(0).max(MAX_RATE).optional() }),
   seedConfig: z.strictObject({ variant: z.enum(['clusterip', 'headless']) }),
   settings: z.strictObject({
     ipReuseDelayMs: z.number().int().min(0).optional(),
     terminationMs: z.number().int().min(0).optional(),
-    crashBackoffMs: z.number().int().min(0).optional(),
+    crashBackoffMs: z.number().int().min(10).optional(),
     crashRunMs: z.number().int().min(0).optional(),
     configChange: z.enum(['hot-restart', 'restart']).optional(),
     configPropagationMs: z.number().int().min(0).optional(),
   }),
   restart: z.strictObject({
     exitCode: z.number().int().min(0).max(255).optional(),
-    crashLoop: z.strictObject({ times: z.number().int().min(1).max(100), backoffMs: z.number().int().min(0).optional() }).optional(),
+    crashLoop: z.strictObject({ times: z.number().int().min(1).max(100), backoffMs: z.number().int().min(10).optional() }).optional(),
   }),
   lines: z.strictObject({ lines: z.array(z.string().max(1024 * 1024)).min(1).max(10_000), sameTime: z.boolean().optional() }),
   longLine: z.strictObject({ bytes: z.number().int().min(1).max(1024 * 1024) }),
@@ -258,6 +262,10 @@ async function route(sim: Simulation, req: IncomingMessage, res: ServerResponse,
     case 'POST advance': {
       const b = parse(schemas.advance, body);
       if (!sim.manualClock) throw new ControlError(409, 'this simulation runs on the wall clock; advance needs a manual clock');
+      const requests = sim.traffic.paused ? 0 : (sim.traffic.rate * b.ms) / 1000;
+      if (requests > MAX_REQUESTS_PER_ADVANCE) {
+        throw new ControlError(400, `ms: advancing ${b.ms} ms at ${sim.traffic.rate} requests/s would generate ${Math.round(requests)} requests in one call; advance in smaller steps`);
+      }
       sim.advance(b.ms);
       return ok({ now: new Date(sim.clock.now()).toISOString() });
     }

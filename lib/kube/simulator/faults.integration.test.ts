@@ -2,23 +2,16 @@
 // runs on a manual clock, so each test decides exactly which lines exist.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from './cluster/sim-clock.ts';
 import { SEED_BACKEND_PODS, SEED_NGINX_POD } from './scenario/seed-scenario.ts';
-import { Simulation, type SimulationOptions } from './simulation.ts';
+import type { Simulation, SimulationOptions } from './simulation.ts';
 import { control, getText, openStream, sleep } from './testing/http-probe.ts';
+import { withSimulation } from './testing/with-simulation.ts';
 
 const T0 = Date.UTC(2026, 2, 1, 8, 0, 0);
 const LOG = `/api/v1/namespaces/default/pods/${SEED_NGINX_POD}/log?container=envoy`;
 const STAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /g;
 
-async function withSim(options: SimulationOptions, run: (sim: Simulation) => Promise<void>): Promise<void> {
-  const sim = await Simulation.start({ clock: new ManualClock(T0), rate: 20, ...options });
-  try {
-    await run(sim);
-  } finally {
-    await sim.stop();
-  }
-}
+const withSim = (options: SimulationOptions, run: (sim: Simulation) => Promise<void>) => withSimulation(T0, options, run);
 
 const envoyStatus = (sim: Simulation) =>
   (sim.store.get('pods', 'default', SEED_NGINX_POD)!.status as any).containerStatuses.find((c: any) => c.name === 'envoy');

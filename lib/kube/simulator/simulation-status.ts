@@ -112,14 +112,23 @@ export async function writtenRecords(sim: Simulation, q: URLSearchParams, res: S
       chunk += JSON.stringify(out) + '\n';
       if (chunk.length > 64 * 1024) {
         // Hundreds of thousands of records must not pile up in memory: wait for the client when it is slower.
-        if (!res.write(chunk)) await new Promise((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
+        if (!res.write(chunk)) await drainOrClose(res);
         chunk = '';
         if (res.destroyed) return;
       }
     }
   }
   res.end(chunk);
+}
+
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

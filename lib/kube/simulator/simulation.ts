@@ -119,7 +119,14 @@ export class Simulation {
     });
     if (!sim.manualClock) {
       const tick = options.tickMs ?? 50;
-      sim.ticker = setInterval(() => sim.catchUp(), tick);
+      sim.ticker = setInterval(() => {
+        try {
+          sim.catchUp();
+        } catch (err) {
+          // A bug in one simulated component must not take the API server down with it.
+          console.error(`simulator: ${err instanceof Error ? err.stack : String(err)}`);
+        }
+      }, tick);
     }
     return sim;
   }
@@ -144,7 +151,9 @@ export class Simulation {
 
   /** Runs pending events and traffic up to `untilMs`, in time order. */
   step(untilMs: number): void {
+    let budget = 100_000;
     for (let task = this.timeline.takeDue(untilMs); task; task = this.timeline.takeDue(untilMs)) {
+      if (--budget < 0) throw new Error(`more than 100000 events due at once around ${new Date(task.at).toISOString()}: a task keeps rescheduling itself`);
       this.traffic.runUntil(task.at);
       if (this.manualClock && task.at > this.manualClock.now()) this.manualClock.set(task.at);
       task.run();

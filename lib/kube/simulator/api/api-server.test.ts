@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { startApiServer, type ApiServer } from './api-server.ts';
 import { ContainerLogs } from './container-logs.ts';
 import { ObjectStore } from './object-store.ts';
-import { startTestContainers, testConfigMap, testPod } from './test-fixtures.ts';
+import { startTestContainers, testConfigMap, testNamespace, testPod } from './test-fixtures.ts';
 
 let server: ApiServer;
 const store = new ObjectStore({ historyLimit: 5 });
@@ -12,6 +12,7 @@ const logs = new ContainerLogs();
 const envoy = { namespace: 'default', pod: 'web-1', container: 'envoy' };
 
 before(async () => {
+  store.create(testNamespace());
   startTestContainers(logs, store.create(testPod()));
   store.create(testConfigMap());
   logs.append(envoy, 'l1', '2026-01-01T00:00:09.900000000Z');

@@ -15,6 +15,7 @@ import { groupVersion, resourceByPlural, type ResourceType } from './resources.t
 import { matchesFilter, parseFilter } from './selectors.ts';
 import { StatusError, badRequest, makeStatus, methodNotAllowed, notFound, type KubeStatus } from './status.ts';
 import { toTable, wantsTable, type IncludeObject } from './tables.ts';
+import { validateObject } from './validation.ts';
 import { startWatchStream } from './watch-stream.ts';
 
 export interface ApiServerOptions {
@@ -109,7 +110,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const doc = openApiV3GroupVersion(path.slice('/openapi/v3/'.length));
       if (doc) return sendJson(res, 200, doc);
     }
-    const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let segs: string[];
+    try {
+      segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed URL path ${JSON.stringify(path.slice(0, 200))}`);
+    }
+    // An escaped slash cannot name anything: no object name or namespace holds one.
+    if (segs.some((seg) => seg.includes('/'))) throw notFoundPath();
     let group: string;
     let rest: string[];
     if (segs[0] === 'api' && segs[1] === 'v1') {
@@ -152,9 +160,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         const table = wantsTable(req.headers.accept);
         const includeObject = includeObjectOf(q);
         if (q.get('watch') === 'true' || q.get('watch') === '1') {
-          const timeoutSeconds = Number(q.get('timeoutSeconds') ?? '');
-          // Without timeoutSeconds the apiserver picks 30–60 min (minRequestTimeout 1800 s, randomized ×1–2).
-          const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+          const timeoutSeconds = nonNegativeInt(q, 'timeoutSeconds');
+          // Without timeoutSeconds the apiserver picks 30–60 min (minRequestTimeout 1800 s, randomized ×1–2). Node
+          // timers hold at most 2^31-1 ms; a longer deadline is as good as none.
+          const timeoutMs = Math.min(timeoutSeconds ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000, 2 ** 31 - 1);
+          const rv = q.get('resourceVersion');
+          if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv.slice(0, 40)}": strconv.ParseUint: parsing "${rv.slice(0, 40)}": invalid syntax`);
           const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
           const forceExpired = faults?.takeWatchExpiry() ?? false;
           streams.open({ kind: 'watch', resource: type.plural, ...(namespace ? { namespace } : {}) }, res, (control, onFinish) =>
@@ -165,7 +176,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
                 type,
                 namespace,
                 filter,
-                resourceVersion: q.get('resourceVersion'),
+                resourceVersion: rv,
                 timeoutMs,
                 bookmarkIntervalMs: bookmarks ? (options.bookmarkIntervalMs ?? 5000) : undefined,
                 render: table
@@ -187,6 +198,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       if (method === 'POST') {
         let body = await readObject(req, type, namespace);
+        if (type.namespaced && !store.get('namespaces', undefined, body.metadata.namespace ?? 'default')) {
+          throw notFound('namespaces', body.metadata.namespace ?? 'default');
+        }
+        validateObject(body);
         if (hooks?.admitCreate) body = hooks.admitCreate(type, body, dryRun);
         const created = dryRun ? store.prepareCreate(body) : store.create(body);
         return sendJson(res, 201, created);
@@ -210,6 +225,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'PUT': {
         const body = await readObject(req, type, namespace);
         if (body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+        validateObject(body);
         return sendJson(res, 200, dryRun ? store.prepareUpdate(body) : store.update(body));
       }
       case 'PATCH': {
@@ -218,11 +234,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         const patched = applyPatch(current(), patch, patchType) as KubeObject;
         // A patch may not rename or move the object, and resourceVersion in a patch is a precondition only if sent.
         patched.metadata = { ...patched.metadata, name, ...(namespace ? { namespace } : {}) };
+        validateObject(patched);
         return sendJson(res, 200, dryRun ? store.prepareUpdate(patched) : store.update(patched));
       }
       case 'DELETE': {
         const options = await readDeleteOptions(req, q);
-        if (dryRun) return sendJson(res, 200, current());
+        const existing = current();
+        if (dryRun) return sendJson(res, 200, existing);
         if (type.plural === 'pods' && hooks?.deletePod) {
           return sendJson(res, 200, hooks.deletePod(namespace ?? 'default', name, options.gracePeriodSeconds));
         }
@@ -236,9 +254,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   function servePodLog(res: ServerResponse, namespace: string, name: string, q: URLSearchParams): void {
+    // pod/rest/log.go validates the options (422) before it looks the pod up (404).
+    const opts = parsePodLogOptions(name, q);
     const pod = store.get('pods', namespace, name);
     if (!pod) throw notFound('pods', name);
-    const opts = parsePodLogOptions(name, q);
     const container = logContainerName(pod, opts);
     const spec = (pod.spec ?? {}) as Record<string, unknown>;
     if (!spec.nodeName) {
@@ -329,6 +348,14 @@ async function readDeleteOptions(req: IncomingMessage, q: URLSearchParams): Prom
   }
   if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw badRequest(`gracePeriodSeconds must be a non-negative integer, not ${String(grace)}`);
   return grace === undefined ? {} : { gracePeriodSeconds: grace };
+}
+
+/** An integer query parameter ≥ 0, or undefined when absent; anything else is a 400. */
+function nonNegativeInt(q: URLSearchParams, name: string): number | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw badRequest(`${name}: Invalid value: "${raw.slice(0, 40)}": must be a non-negative integer`);
+  return Number(raw);
 }
 
 function notFoundPath(): StatusError {

@@ -59,6 +59,22 @@ export class ContainerInstance {
     return this.lines.slice(this.fileStarts[this.fileStarts.length - 1]);
   }
 
+  /** Absolute index (counting records deleted with old files) of the first record of the current file. */
+  get currentFileStart(): number {
+    return this.dropped + this.fileStarts[this.fileStarts.length - 1]!;
+  }
+
+  /** Absolute index one past the last record written. */
+  get end(): number {
+    return this.dropped + this.lines.length;
+  }
+
+  /** The record at an absolute index; undefined when deleted with an old file or not written yet. */
+  at(index: number): LogLine | undefined {
+    const i = index - this.dropped;
+    return i >= 0 ? this.lines[i] : undefined;
+  }
+
   /** Time of the last record, '' before any. */
   get lastTime(): string {
     return this.lines[this.lines.length - 1]?.time ?? '';

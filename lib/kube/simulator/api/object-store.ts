@@ -32,6 +32,8 @@ export interface ObjectStoreOptions {
   historyLimit?: number;
   /** Clock for creationTimestamp; defaults to the wall clock. */
   now?: () => Date;
+  /** Called when a watch listener throws; the default prints it to stderr. */
+  onListenerError?: (err: unknown, event: StoreEvent) => void;
 }
 
 type Listener = (event: StoreEvent) => void;
@@ -56,6 +58,7 @@ export class ObjectStore {
   private readonly subscriptions = new Set<Subscription>();
   private readonly historyLimit: number;
   private readonly now: () => Date;
+  private readonly onListenerError: (err: unknown, event: StoreEvent) => void;
   private rv = 0;
   /** Highest resourceVersion whose event is no longer in history; a resume point below it cannot be served. */
   private compactedThrough = 0;
@@ -63,6 +66,9 @@ export class ObjectStore {
   constructor(options: ObjectStoreOptions = {}) {
     this.historyLimit = options.historyLimit ?? 1000;
     this.now = options.now ?? (() => new Date());
+    this.onListenerError =
+      options.onListenerError ??
+      ((err, e) => console.error(`simulator: a watcher of ${e.resource} failed on ${e.type} ${e.object.metadata.name}: ${err instanceof Error ? err.stack : String(err)}`));
   }
 
   get resourceVersion(): number {
@@ -199,7 +205,13 @@ export class ObjectStore {
       if (dropped) this.compactedThrough = dropped.resourceVersion;
     }
     for (const sub of [...this.subscriptions]) {
-      if (matchesRequest(sub.request, event)) sub.listener(cloneEvent(event));
+      if (!matchesRequest(sub.request, event)) continue;
+      // One failing listener (a controller bug) must not keep the event from the others, watch streams included.
+      try {
+        sub.listener(cloneEvent(event));
+      } catch (err) {
+        this.onListenerError(err, event);
+      }
     }
   }
 }

@@ -30,6 +30,8 @@ export interface OpenStream {
   drop(): void;
   /** Keeps the connection open and sends nothing more. */
   stall(): void;
+  /** Bytes written but not yet taken by the client. */
+  buffered(): number;
 }
 
 export type StreamFilter = Partial<StreamTags>;
@@ -56,6 +58,7 @@ export class OpenStreams {
       stall: () => {
         control.stalled = true;
       },
+      buffered: () => res.writableLength,
     };
     this.streams.add(stream);
     endWriter = bind(control, () => this.streams.delete(stream));

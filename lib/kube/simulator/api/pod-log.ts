@@ -1,7 +1,7 @@
 // GET …/pods/{name}/log: validation and errors in the order the apiserver and kubelet apply them, then a plain-text
 // body, streamed and flushed per line when following.
 import type { ServerResponse } from 'node:http';
-import type { KubeObject, LogLine } from '../kube-object.ts';
+import type { KubeObject } from '../kube-object.ts';
 import type { ContainerInstance, ContainerLogs } from './container-logs.ts';
 import { badRequest, invalid } from './status.ts';
 import { formatLogTime } from './container-logs.ts';
@@ -131,18 +131,26 @@ export function resolveInstance(pod: KubeObject, container: string, opts: PodLog
   throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${shown}`);
 }
 
-function selectLines(lines: LogLine[], opts: PodLogOptions, nowMs: number): LogLine[] {
+/** The absolute record range a request starts with: the current file, from sinceTime/sinceSeconds, its last tailLines. */
+function startOf(instance: ContainerInstance, opts: PodLogOptions, nowMs: number): number {
   let since = opts.sinceTime;
-  if (opts.sinceSeconds !== undefined) since = formatLogTime(nowMs - opts.sinceSeconds * 1000);
-  // RFC3339NanoFixed strings in UTC compare in time order.
-  let out = since ? lines.filter((l) => l.time >= since!) : lines;
-  if (opts.tailLines !== undefined) out = opts.tailLines === 0 ? [] : out.slice(-opts.tailLines);
-  return out;
+  // A sinceSeconds reaching before the epoch means "everything", not an invalid date.
+  if (opts.sinceSeconds !== undefined) since = formatLogTime(Math.max(0, nowMs - opts.sinceSeconds * 1000));
+  let start = instance.currentFileStart;
+  const end = instance.end;
+  if (since) {
+    // Records are in time order within an instance, and RFC3339NanoFixed strings in UTC compare in time order.
+    while (start < end && instance.at(start)!.time < since) start++;
+  }
+  if (opts.tailLines !== undefined) start = Math.max(start, end - opts.tailLines);
+  return start;
 }
 
 /**
- * Writes the log body. Headers are flushed before any byte so a follow of a quiet container is an open 200.
- * Returns a function that ends the stream cleanly (server shutdown, fault injection).
+ * Writes the log body. Headers are flushed before any byte so a follow of a quiet container is an open 200. Records
+ * are read from the instance as the client takes them: a slow client holds the stream back (as TCP holds the kubelet
+ * back) instead of piling lines up in memory. A stalled stream sends nothing and never ends by itself, as a hung
+ * connection looks to a client. Returns a function that ends the stream (server shutdown, fault injection).
  */
 export function streamLog(
   res: ServerResponse,
@@ -152,51 +160,70 @@ export function streamLog(
   control: StreamControl,
   onFinish: () => void,
 ): () => void {
+  let next = startOf(instance, opts, nowMs);
+  const stopAt = opts.follow ? Infinity : instance.end;
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   let budget = opts.limitBytes ?? Infinity;
   let unsubscribe: () => void = () => {};
   let finished = false;
-  const finish = (): void => {
-    if (finished) return;
+  let waiting = false;
+  let ending = !opts.follow || !instance.running;
+  const finish = (force: boolean): void => {
+    if (finished || (control.stalled && !force)) return;
     finished = true;
     unsubscribe();
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded && !res.destroyed) res.end();
     onFinish();
   };
-  // Records written in one turn of the event loop go out as one chunk; every turn flushes, as the kubelet does.
-  let corked = false;
-  const write = (line: LogLine): void => {
-    if (finished || control.stalled) return;
-    // With timestamps every record carries its own, so a long line split into partials shows stamps inside it
-    // (kubernetes/kubernetes#77603); a partial record has no newline of its own.
-    const text = (opts.timestamps ? `${line.time} ` : '') + line.text + (line.partial ? '' : '\n');
-    const bytes = Buffer.byteLength(text);
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(() => {
-        corked = false;
-        res.uncork();
-      });
+  const pump = (): void => {
+    if (finished || waiting || control.stalled) return;
+    let chunk = '';
+    while (next < Math.min(instance.end, stopAt)) {
+      // Records deleted with a rotated file while this client lagged are gone for it too.
+      if (next < instance.dropped) next = instance.dropped;
+      const line = instance.at(next++)!;
+      // With timestamps every record carries its own, so a long line split into partials shows stamps inside it
+      // (kubernetes/kubernetes#77603); a partial record has no newline of its own.
+      const text = (opts.timestamps ? `${line.time} ` : '') + line.text + (line.partial ? '' : '\n');
+      const bytes = Buffer.byteLength(text);
+      if (bytes >= budget) {
+        // limitBytes may cut a line in the middle, as the kubelet's logWriter does.
+        res.write(chunk);
+        res.write(Buffer.from(text).subarray(0, budget));
+        budget = 0;
+        finish(true);
+        return;
+      }
+      budget -= bytes;
+      chunk += text;
+      if (chunk.length >= 64 * 1024) {
+        const more = res.write(chunk);
+        chunk = '';
+        if (!more) break;
+      }
     }
-    if (bytes >= budget) {
-      // limitBytes may cut a line in the middle, as the kubelet's logWriter does.
-      res.write(Buffer.from(text).subarray(0, budget));
-      budget = 0;
-      finish();
+    if (chunk && !res.write(chunk)) waiting = true;
+    else if (res.writableNeedDrain) waiting = true;
+    if (waiting) {
+      res.once('drain', () => {
+        waiting = false;
+        pump();
+      });
       return;
     }
-    budget -= bytes;
-    res.write(text);
+    if (ending && next >= Math.min(instance.end, stopAt)) finish(false);
   };
-  for (const line of selectLines(instance.currentFile(), opts, nowMs)) write(line);
-  if (finished) return finish;
-  if (!opts.follow || !instance.running) {
-    finish();
-    return finish;
+  if (!ending) {
+    unsubscribe = instance.subscribe({
+      onLine: () => pump(),
+      onEnd: () => {
+        ending = true;
+        pump();
+      },
+    });
   }
-  unsubscribe = instance.subscribe({ onLine: write, onEnd: finish });
-  res.on('close', finish);
-  return finish;
+  res.on('close', () => finish(true));
+  pump();
+  return () => finish(true);
 }

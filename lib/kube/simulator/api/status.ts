@@ -59,8 +59,10 @@ export function badRequest(message: string): StatusError {
   return new StatusError(makeStatus(400, 'BadRequest', message));
 }
 
+/** errors.NewInvalid: one cause as it is, several as an aggregate `[a, b]`. */
 export function invalid(kind: string, name: string, causes: string[]): StatusError {
-  return new StatusError(makeStatus(422, 'Invalid', `${kind} "${name}" is invalid: ${causes.join(', ')}`, { name, kind }));
+  const text = causes.length === 1 ? causes[0] : `[${causes.join(', ')}]`;
+  return new StatusError(makeStatus(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, { name, kind }));
 }
 
 export function alreadyExists(resource: string, name: string): StatusError {

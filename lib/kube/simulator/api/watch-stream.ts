@@ -26,7 +26,16 @@ export interface WatchStreamOptions {
   forceExpired?: boolean;
 }
 
-/** Starts streaming; returns a function that ends the stream cleanly. */
+/**
+ * A watcher this far behind is closed, as the apiserver's cacher closes a watcher that does not keep up ("Forcing
+ * watcher close due to unresponsiveness"); the client relists or resumes.
+ */
+const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Starts streaming; returns a function that ends the stream cleanly. A stalled stream sends nothing more and does not
+ * end by itself (its deadline passes unseen), as a hung connection looks to the client.
+ */
 export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, control: StreamControl, onFinish: () => void): () => void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -37,6 +46,10 @@ export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, con
 
   const send = (type: WireEventType, object: unknown): void => {
     if (finished || control.stalled) return;
+    if (res.writableLength > MAX_UNREAD_BYTES) {
+      finish();
+      return;
+    }
     res.write(JSON.stringify({ type, object }) + '\n');
   };
   const sendObject = (type: WireEventType, obj: KubeObject): void => {
@@ -98,6 +111,8 @@ export function startWatchStream(res: ServerResponse, o: WatchStreamOptions, con
     }, o.bookmarkIntervalMs);
     timers.push(interval);
   }
-  timers.push(setTimeout(finish, o.timeoutMs));
+  timers.push(setTimeout(() => {
+    if (!control.stalled) finish();
+  }, o.timeoutMs));
   return finish;
 }

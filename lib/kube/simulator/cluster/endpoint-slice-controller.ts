@@ -3,7 +3,7 @@
 // a kubectl user made it, and writes a slice only when its content changed.
 import type { ObjectStore, StoreEvent } from '../api/object-store.ts';
 import type { KubeObject } from '../kube-object.ts';
-import { endpointPodOf, endpointSliceFor, serviceLike } from '../scenario/kube-builders.ts';
+import { endpointPodOf, endpointSliceFor, serviceLike, type ServiceLike } from '../scenario/kube-builders.ts';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -68,7 +68,7 @@ export class EndpointSliceController {
       if (!selector || Object.keys(selector).length === 0) continue;
       const ns = svc.metadata.namespace ?? 'default';
       const selected = pods.filter((p) => (p.metadata.namespace ?? 'default') === ns && selects(selector, p)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-      const desired = endpointSliceFor(serviceLike(svc), selected.map(endpointPodOf));
+      const desired = endpointSliceFor(withNumericTargetPorts(serviceLike(svc), selected), selected.map(endpointPodOf));
       wanted.add(`${ns}/${desired.metadata.name}`);
       const existing = slices.find((s) => s.metadata.namespace === ns && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name);
       if (!existing) this.store.create(desired);
@@ -80,4 +80,21 @@ export class EndpointSliceController {
       if (!wanted.has(`${s.metadata.namespace}/${s.metadata.name}`)) this.store.delete('endpointslices', s.metadata.namespace, s.metadata.name, 'discovery.k8s.io');
     }
   }
+}
+
+/** A named targetPort (`http`) is the number of the container port with that name, as the controller resolves it. */
+function withNumericTargetPorts(svc: ServiceLike, pods: KubeObject[]): ServiceLike {
+  const named = new Map<string, number>();
+  for (const p of pods) {
+    for (const c of ((p.spec as { containers?: { ports?: { name?: string; containerPort: number }[] }[] }).containers ?? [])) {
+      for (const port of c.ports ?? []) if (port.name && !named.has(port.name)) named.set(port.name, port.containerPort);
+    }
+  }
+  return {
+    ...svc,
+    ports: svc.ports.map((p) => {
+      const target = p.targetPort as number | string | undefined;
+      return typeof target === 'string' ? { ...p, targetPort: named.get(target) ?? p.port } : p;
+    }),
+  };
 }

@@ -63,6 +63,8 @@ export interface RestartOptions {
 }
 
 const MAX_BACKOFF_MS = 300_000;
+/** A back-off of 0 would restart a crashing container at the same instant forever. */
+const MIN_BACKOFF_MS = 10;
 const APP_PORT = 8080;
 
 export class Kubelet {
@@ -140,8 +142,9 @@ export class Kubelet {
     c.cancelPending?.();
     if (options.crashLoop && options.crashLoop.times > 0) {
       c.crashesLeft = options.crashLoop.times;
-      c.backoffMs = options.crashLoop.backoffMs ?? this.d.settings.crashBackoffMs;
+      c.backoffMs = Math.max(MIN_BACKOFF_MS, options.crashLoop.backoffMs ?? this.d.settings.crashBackoffMs);
       if ('running' in c.state) this.crash(pod, c, options.exitCode ?? 1, 'Error');
+      else this.scheduleStart(pod, c, c.backoffMs); // already waiting: its pending start was cancelled above
       return pod;
     }
     if ('running' in c.state) {
@@ -282,31 +285,39 @@ export class Kubelet {
         message: `back-off ${seconds}s restarting failed container=${c.spec.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
       },
     };
-    const delay = c.backoffMs;
-    c.backoffMs = Math.min(c.backoffMs * 2, MAX_BACKOFF_MS);
-    c.cancelPending = this.d.timeline.after(delay, () => {
-      if (pod.gone || pod.deletingSince !== undefined) return;
-      this.startContainer(pod, c);
-      this.publish(pod);
-    });
+    const delay = Math.max(MIN_BACKOFF_MS, c.backoffMs);
+    c.backoffMs = Math.min(delay * 2, MAX_BACKOFF_MS);
+    this.scheduleStart(pod, c, delay);
     this.version++;
     this.publish(pod);
   }
 
-  /** Stops the running instance and records it as the last termination. */
-  private terminate(c: ContainerModel, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error'): void {
+  private scheduleStart(pod: PodModel, c: ContainerModel, delayMs: number): void {
+    c.cancelPending = this.d.timeline.after(delayMs, () => {
+      if (pod.gone || pod.deletingSince !== undefined) return;
+      this.startContainer(pod, c);
+      this.publish(pod);
+    });
+  }
+
+  /**
+   * Stops the running instance. It becomes the container's lastState when the container will start again; when the
+   * pod is going away it is only the current state, and lastState keeps the instance before it.
+   */
+  private terminate(c: ContainerModel, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error', final = false): void {
     const instance = c.instance;
     if (!instance || !('running' in c.state)) return;
     const finishedAt = this.d.clock.now();
     instance.stop(formatLogTime(finishedAt), exitCode);
-    c.lastTerminated = {
+    const terminated = {
       exitCode,
       reason,
       startedAt: c.state.running.startedAt,
       finishedAt: rfc3339Seconds(new Date(finishedAt)),
       containerID: instance.containerID,
     };
-    c.state = { terminated: { ...c.lastTerminated } };
+    if (!final) c.lastTerminated = terminated;
+    c.state = { terminated: { ...terminated } };
     c.envoy = undefined;
     this.version++;
   }
@@ -315,7 +326,7 @@ export class Kubelet {
     if (pod.gone) return;
     for (const c of pod.containers) {
       c.cancelPending?.();
-      this.terminate(c, 0);
+      this.terminate(c, 0, 'Completed', true);
     }
     pod.gone = true;
     const stored = this.d.store.get('pods', pod.namespace, pod.name);
@@ -395,7 +406,13 @@ export class Kubelet {
     const { namespace = 'default', name } = e.object.metadata;
     if (this.pods.has(podKey(namespace, name))) return;
     // After the create call returns, as the scheduler and kubelet act asynchronously.
-    queueMicrotask(() => this.adopt(namespace, name));
+    queueMicrotask(() => {
+      try {
+        this.adopt(namespace, name);
+      } catch (err) {
+        console.error(`simulator: could not run pod ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
   }
 
   private adopt(namespace: string, name: string): void {
