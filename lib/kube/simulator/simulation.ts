@@ -73,7 +73,7 @@ export class Simulation {
   private readonly rotation?: RotationLimits;
   private readonly historyLimit: number;
 
-  private constructor(private readonly options: SimulationOptions) {
+  private constructor(options: SimulationOptions) {
     this.manualClock = options.clock;
     this.clock = options.clock ?? realClock;
     this.timeline = new Timeline(this.clock);

@@ -3,7 +3,6 @@
 // (deletionTimestamp, SIGTERM, containers exit, the object goes, the IP returns to the pool); Envoy containers that
 // read their bootstrap from the mounted ConfigMap and follow its changes. Every change is written to the Pod's status,
 // so watchers and `kubectl get pods` see what a real cluster would show.
-import { envoyConfigSource, type EnvoyConfigSource } from '../../pod-envoy-config.ts';
 import { formatLogTime, type ContainerLogs } from '../api/container-logs.ts';
 import { rfc3339Seconds, type ObjectStore, type StoreEvent } from '../api/object-store.ts';
 import type { KubeObject } from '../kube-object.ts';
@@ -13,6 +12,7 @@ import { envoyConfigErrorLines, envoyLogLine, envoyShutdownLines, envoyStartLine
 import { stableHex } from '../scenario/kube-builders.ts';
 import type { NodeSpec, WorkloadContainer, WorkloadSpec } from '../scenario/scenario-spec.ts';
 import { workloadPodObject } from '../scenario/workload-pods.ts';
+import { bootstrapSource, containersOfApiPod, readBootstrap } from './envoy-bootstrap.ts';
 import { EnvoyProcess, sidecarFactory } from './envoy-process.ts';
 import type { IpAllocator } from './ip-allocator.ts';
 import { podKey, withStatus, type ContainerModel, type PodModel } from './pod-model.ts';
@@ -101,16 +101,24 @@ export class Kubelet {
     const node = this.node(placement.node);
     const ip = placement.ip ?? this.d.allocator.allocate(node.name);
     if (placement.ip) this.d.allocator.reserve(node.name, ip);
-    const now = this.d.clock.now();
-    const obj = workloadPodObject(workload, { name: placement.name, node: node.name, ip, hostIP: node.hostIP, startedMs: now });
-    const pod: PodModel = {
-      namespace: workload.namespace, name: placement.name, uid: '', node: node.name, hostIP: node.hostIP, ip, workload,
-      containers: workload.containers.map((spec) => ({ spec, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, crashesLeft: 0, backoffMs: this.d.settings.crashBackoffMs })),
-      createdMs: now, gone: false,
+    const pod = this.newPod(workload.namespace, placement.name, node, ip, workload.containers, workload);
+    const obj = workloadPodObject(workload, { name: placement.name, node: node.name, ip, hostIP: node.hostIP, startedMs: pod.createdMs });
+    return this.launch(pod, () => this.d.store.create(obj));
+  }
+
+  private newPod(namespace: string, name: string, node: NodeSpec, ip: string, containers: WorkloadContainer[], workload?: WorkloadSpec): PodModel {
+    return {
+      namespace, name, uid: '', node: node.name, hostIP: node.hostIP, ip, ...(workload ? { workload } : {}),
+      containers: containers.map((spec) => ({ spec, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, crashesLeft: 0, backoffMs: this.d.settings.crashBackoffMs })),
+      createdMs: this.d.clock.now(), gone: false,
     };
+  }
+
+  /** Registers a pod, stores its object (`save` returns it as stored), starts its containers. */
+  private launch(pod: PodModel, save: () => KubeObject): PodModel {
     this.pods.set(podKey(pod.namespace, pod.name), pod);
-    this.byIp.set(ip, pod);
-    pod.uid = this.d.store.create(obj).metadata.uid ?? '';
+    this.byIp.set(pod.ip, pod);
+    pod.uid = save().metadata.uid ?? '';
     for (const c of pod.containers) this.startContainer(pod, c);
     this.publish(pod);
     return pod;
@@ -241,8 +249,8 @@ export class Kubelet {
   /** Starts Envoy in a container that just started; false when Envoy refuses its config (after logging why). */
   private startEnvoy(pod: PodModel, c: ContainerModel, now: number): boolean {
     if (c.spec.kind !== 'envoy') return true;
-    const source = this.configSource(pod, c);
-    const read = this.readConfig(source);
+    const source = bootstrapSource(this.d.store, pod, c.spec);
+    const read = readBootstrap(this.d.store, source);
     const path = source.kind === 'configmap' ? source.path : source.kind === 'unresolved' ? (source.path ?? '/etc/envoy/envoy.yaml') : '--config-yaml';
     if ('error' in read) {
       this.writeAll(pod, c, envoyConfigErrorLines(now, path, read.error));
@@ -258,21 +266,6 @@ export class Kubelet {
       this.writeAll(pod, c, envoyConfigErrorLines(now, path, err instanceof Error ? err.message : String(err)));
       return false;
     }
-  }
-
-  private configSource(pod: PodModel, c: ContainerModel): EnvoyConfigSource {
-    if (c.spec.kind === 'envoy' && c.spec.inlineConfig !== undefined) return { kind: 'inline', text: c.spec.inlineConfig };
-    const stored = this.d.store.get('pods', pod.namespace, pod.name);
-    return stored ? envoyConfigSource(stored, c.spec.name) : { kind: 'unresolved', reason: 'the pod is gone' };
-  }
-
-  private readConfig(source: EnvoyConfigSource): { text: string } | { error: string } {
-    if (source.kind === 'inline') return { text: source.text };
-    if (source.kind === 'unresolved') return { error: `unable to read file: ${source.path ?? '/etc/envoy/envoy.yaml'} (${source.reason})` };
-    const cm = this.d.store.get('configmaps', source.namespace, source.name);
-    const text = (cm?.data as Record<string, string> | undefined)?.[source.key];
-    if (typeof text !== 'string') return { error: `unable to read file: ${source.path}` };
-    return { text };
   }
 
   /** The running instance exits; the container waits in CrashLoopBackOff, then starts again. */
@@ -383,7 +376,7 @@ export class Kubelet {
   private applyConfigChange(pod: PodModel, c: ContainerModel): void {
     const envoy = c.envoy;
     if (!envoy || pod.gone || pod.deletingSince !== undefined || envoy.source.kind !== 'configmap') return;
-    const read = this.readConfig(envoy.source);
+    const read = readBootstrap(this.d.store, envoy.source);
     if ('text' in read && read.text === envoy.configText) return;
     if (this.d.settings.configChange === 'restart') {
       this.restartContainer(pod.namespace, pod.name, c.spec.name);
@@ -420,24 +413,10 @@ export class Kubelet {
     if (!stored || this.pods.has(podKey(namespace, name))) return;
     const spec = (stored.spec ?? {}) as { nodeName?: string; containers?: { name: string; image?: string; ports?: { containerPort: number }[] }[] };
     const node = this.d.nodes.find((n) => n.name === spec.nodeName) ?? this.d.nodes[this.nodeCursor++ % this.d.nodes.length]!;
-    const ip = this.d.allocator.allocate(node.name);
-    const containers: WorkloadContainer[] = (spec.containers ?? []).map((c) => {
-      const base = { name: c.name, image: c.image ?? 'unknown', ...(c.ports ? { ports: c.ports } : {}) };
-      const envoy = c.name === 'envoy' || c.name === 'istio-proxy' || /envoy|proxyv2/.test(c.image ?? '');
-      return envoy ? { ...base, kind: 'envoy' as const, role: 'edge' as const } : { ...base, kind: 'app' as const, app: 'json-service' as const };
-    });
-    const pod: PodModel = {
-      namespace, name, uid: stored.metadata.uid ?? '', node: node.name, hostIP: node.hostIP, ip,
-      containers: containers.map((s) => ({ spec: s, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, crashesLeft: 0, backoffMs: this.d.settings.crashBackoffMs })),
-      createdMs: this.d.clock.now(), gone: false,
-    };
-    this.pods.set(podKey(namespace, name), pod);
-    this.byIp.set(ip, pod);
+    const pod = this.newPod(namespace, name, node, this.d.allocator.allocate(node.name), containersOfApiPod(spec.containers ?? []));
     const scheduled: KubeObject = { ...stored, spec: { ...spec, nodeName: node.name } };
     delete scheduled.metadata.resourceVersion;
-    this.d.store.update(withStatus(scheduled, pod));
-    for (const c of pod.containers) this.startContainer(pod, c);
-    this.publish(pod);
+    this.launch(pod, () => this.d.store.update(withStatus(scheduled, pod)));
   }
 }
 
