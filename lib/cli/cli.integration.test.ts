@@ -159,7 +159,7 @@ describe('envoy-lens import and export', () => {
     assert.ok(tail.length >= 10 && tail.length < 20, `${tail.length} records since ${since}`);
     const csv = cli(['export', '--format', 'csv', '--request-id', target], { env });
     const [header, row] = csv.stdout.trim().split('\n');
-    assert.match(header!, /^id,namespace,pod,container,source,line,startTime,method/);
+    assert.match(header!, /^id,namespace,pod,container,containerId,source,line,startTime,logTime,method/);
     assert.match(row!, new RegExp(target));
     const bad = cli(['export', '--since', 'yesterday-ish'], { env });
     assert.equal(bad.code, 2);

@@ -107,6 +107,6 @@ function emptyBatch(): IngestBatch {
   return {
     records: [],
     rejects: [],
-    checkpoint: { linesRead: 0, bytesRead: 0, fingerprint: null, watermarkTime: null, watermarkCount: 0 },
+    checkpoint: { linesRead: 0, bytesRead: 0, fingerprint: null, watermark: null, watermarkCount: 0 },
   };
 }

@@ -10,6 +10,8 @@ export interface SourceIdentity {
   namespace?: string | null;
   pod?: string | null;
   container?: string | null;
+  podUid?: string | null;
+  containerId?: string | null;
   location?: string | null;
   /** The format text (or JSON of a json_format). */
   format: string;
@@ -19,16 +21,37 @@ export interface Checkpoint {
   linesRead: number;
   bytesRead: number;
   fingerprint: string | null;
-  watermarkTime: number | null;
+  /** Live sources: kubelet timestamp (RFC3339, 9 fraction digits) of the last line stored. */
+  watermark: string | null;
+  /** How many stored lines carry exactly that timestamp. */
   watermarkCount: number;
   records: number;
   rejected: number;
   ambiguous: number;
+  /** Lines that are not access-log lines (Envoy's own messages), counted only. */
+  otherLines: number;
+}
+
+export type EndpointKind = 'pod' | 'service' | 'external' | 'unknown';
+
+/** Who the record's upstream and caller were at the record's own time (see lib/kube/ip-history.ts). */
+export interface Attribution {
+  upstreamKind: EndpointKind | null;
+  upstreamNamespace: string | null;
+  upstreamPod: string | null;
+  upstreamService: string | null;
+  upstreamAmbiguous: boolean;
+  downstreamKind: EndpointKind | null;
+  downstreamNamespace: string | null;
+  downstreamPod: string | null;
 }
 
 export interface RecordRow {
   seq: number;
   record: AccessRecord;
+  /** Epoch ms the container runtime received the line (live sources). */
+  logTime?: number | null;
+  attribution?: Attribution;
 }
 
 export interface RejectedRow {
@@ -42,7 +65,9 @@ export interface IngestBatch {
   records: RecordRow[];
   rejects: RejectedRow[];
   /** The source's position after this batch; written in the same transaction as the rows. */
-  checkpoint: Omit<Checkpoint, 'records' | 'rejected' | 'ambiguous'>;
+  checkpoint: Omit<Checkpoint, 'records' | 'rejected' | 'ambiguous' | 'otherLines'>;
+  /** Non-access lines consumed by this batch (counted, not stored). */
+  otherLines?: number;
 }
 
 export interface BatchResult {
@@ -54,6 +79,8 @@ export interface BatchResult {
 export interface IngestStore {
   openSource(identity: SourceIdentity): Promise<{ sourceId: number; checkpoint: Checkpoint | null }>;
   writeBatch(sourceId: number, batch: IngestBatch): Promise<BatchResult>;
+  /** Batches of several sources in one transaction: each source's rows and checkpoint commit together. */
+  writeBatches(items: { sourceId: number; batch: IngestBatch }[]): Promise<BatchResult[]>;
   close(): Promise<void>;
 }
 

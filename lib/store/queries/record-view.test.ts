@@ -8,8 +8,9 @@ const row = {
   upstreamServiceTimeMs: null, requestId: 'rid', userAgent: 'curl', forwardedFor: null, authority: null,
   upstreamHost: '10.244.0.81:10000', upstreamIp: '10.244.0.81', upstreamPort: 10000, upstreamCluster: 'app_service',
   responseFlags: 'UF,URX', downstreamRemoteIp: '10.244.0.80', ambiguousFields: '["REQ(USER-AGENT)"]',
-  extraJson: '{"ROUTE_NAME":"r"}',
-  source: { namespace: 'default', pod: 'nginx', container: 'envoy', location: '/var/log/a.log', key: 'file:x' },
+  extraJson: '{"ROUTE_NAME":"r"}', logTime: new Date('2025-12-16T10:05:56.400Z'), upstreamKind: 'pod', upstreamNamespace: 'default',
+  upstreamPod: 'backend-1', upstreamService: null, upstreamAmbiguous: true, downstreamKind: null, downstreamNamespace: null, downstreamPod: null,
+  source: { namespace: 'default', pod: 'nginx', container: 'envoy', containerId: null, location: '/var/log/a.log', key: 'file:x' },
 };
 
 test('a stored row becomes the view every reader shares, with every listed key and no other', () => {
@@ -21,6 +22,7 @@ test('a stored row becomes the view every reader shares, with every listed key a
   assert.equal(view.source, '/var/log/a.log');
   assert.deepEqual(view.ambiguousFields, ['REQ(USER-AGENT)']);
   assert.deepEqual(view.extra, { ROUTE_NAME: 'r' });
+  assert.deepEqual([view.logTime, view.upstreamKind, view.upstreamPod, view.upstreamAmbiguous], ['2025-12-16T10:05:56.400Z', 'pod', 'backend-1', true]);
 });
 
 test('JSON columns that do not parse are shown as null rather than failing the page', () => {

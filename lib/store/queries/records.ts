@@ -11,7 +11,7 @@ export interface RecordFilter {
   requestId?: string;
 }
 
-const sourceFields = { select: { namespace: true, pod: true, container: true, location: true, key: true } } as const;
+const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
 
 function whereOf(filter: RecordFilter): AccessRecordWhereInput {
   const where: AccessRecordWhereInput = {};

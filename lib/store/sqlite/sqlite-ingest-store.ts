@@ -9,14 +9,15 @@ import path from 'node:path';
 import type { AccessRecord } from '../../envoy/access-record.ts';
 import { sqliteFilePath } from '../database-url.ts';
 import {
-  MAX_REJECTED_RAW, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type SourceIdentity,
+  MAX_REJECTED_RAW, type Attribution, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type SourceIdentity,
 } from '../ingest-store.ts';
 
 const recordColumns = [
   'sourceId', 'seq', 'startTime', 'startTimeNanos', 'method', 'path', 'protocol', 'status', 'bytesReceived',
   'bytesSent', 'durationMs', 'upstreamServiceTimeMs', 'requestId', 'userAgent', 'forwardedFor', 'authority',
   'upstreamHost', 'upstreamIp', 'upstreamPort', 'upstreamCluster', 'responseFlags', 'downstreamRemoteIp',
-  'ambiguousFields', 'extraJson',
+  'ambiguousFields', 'extraJson', 'logTime', 'upstreamKind', 'upstreamNamespace', 'upstreamPod', 'upstreamService',
+  'upstreamAmbiguous', 'downstreamKind', 'downstreamNamespace', 'downstreamPod',
 ] as const;
 
 export function openSqlite(databaseUrl: string): Database.Database {
@@ -33,12 +34,14 @@ export function openSqlite(databaseUrl: string): Database.Database {
   return db;
 }
 
-export function recordParams(sourceId: number, seq: number, r: AccessRecord): unknown[] {
+export function recordParams(sourceId: number, seq: number, r: AccessRecord, logTime: number | null = null, a?: Attribution): unknown[] {
   return [
     sourceId, seq, r.startTime, r.startTimeNanos, r.method, r.path, r.protocol, r.status, r.bytesReceived,
     r.bytesSent, r.durationMs, r.upstreamServiceTimeMs, r.requestId, r.userAgent, r.forwardedFor, r.authority,
     r.upstreamHost, r.upstreamIp, r.upstreamPort, r.upstreamCluster, r.responseFlags, r.downstreamRemoteIp,
-    r.ambiguousFields ? JSON.stringify(r.ambiguousFields) : null, r.extra ? JSON.stringify(r.extra) : null,
+    r.ambiguousFields ? JSON.stringify(r.ambiguousFields) : null, r.extra ? JSON.stringify(r.extra) : null, logTime,
+    a?.upstreamKind ?? null, a?.upstreamNamespace ?? null, a?.upstreamPod ?? null, a?.upstreamService ?? null,
+    a?.upstreamAmbiguous ? 1 : 0, a?.downstreamKind ?? null, a?.downstreamNamespace ?? null, a?.downstreamPod ?? null,
   ];
 }
 
@@ -51,7 +54,7 @@ export class SqliteIngestStore implements IngestStore {
   private readonly insertRecord: Database.Statement;
   private readonly insertReject: Database.Statement;
   private readonly upsertCheckpoint: Database.Statement;
-  private readonly writeTx: (sourceId: number, batch: IngestBatch) => BatchResult;
+  private readonly writeTx: (items: { sourceId: number; batch: IngestBatch }[]) => BatchResult[];
 
   constructor(databaseUrl: string) {
     this.db = openSqlite(databaseUrl);
@@ -61,20 +64,20 @@ export class SqliteIngestStore implements IngestStore {
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sourceId", "seq") DO NOTHING`,
     );
     this.upsertCheckpoint = this.db.prepare(
-      `INSERT INTO "IngestCheckpoint" ("sourceId", "linesRead", "bytesRead", "fingerprint", "watermarkTime",
-         "watermarkCount", "records", "rejected", "ambiguous", "updatedAt")
-       VALUES (@sourceId, @linesRead, @bytesRead, @fingerprint, @watermarkTime, @watermarkCount, @records, @rejected,
-         @ambiguous, @now)
+      `INSERT INTO "IngestCheckpoint" ("sourceId", "linesRead", "bytesRead", "fingerprint", "watermark",
+         "watermarkCount", "records", "rejected", "ambiguous", "otherLines", "updatedAt")
+       VALUES (@sourceId, @linesRead, @bytesRead, @fingerprint, @watermark, @watermarkCount, @records, @rejected,
+         @ambiguous, @otherLines, @now)
        ON CONFLICT ("sourceId") DO UPDATE SET "linesRead" = excluded."linesRead", "bytesRead" = excluded."bytesRead",
-         "fingerprint" = excluded."fingerprint", "watermarkTime" = excluded."watermarkTime",
+         "fingerprint" = excluded."fingerprint", "watermark" = excluded."watermark",
          "watermarkCount" = excluded."watermarkCount", "records" = "records" + excluded."records",
          "rejected" = "rejected" + excluded."rejected", "ambiguous" = "ambiguous" + excluded."ambiguous",
-         "updatedAt" = excluded."updatedAt"`,
+         "otherLines" = "otherLines" + excluded."otherLines", "updatedAt" = excluded."updatedAt"`,
     );
-    this.writeTx = this.db.transaction((sourceId: number, batch: IngestBatch): BatchResult => {
+    const writeOne = (sourceId: number, batch: IngestBatch): BatchResult => {
       let recordsAdded = 0, rejectsAdded = 0, ambiguousAdded = 0;
-      for (const { seq, record } of batch.records) {
-        const added = this.insertRecord.run(recordParams(sourceId, seq, record)).changes;
+      for (const { seq, record, logTime, attribution } of batch.records) {
+        const added = this.insertRecord.run(recordParams(sourceId, seq, record, logTime ?? null, attribution)).changes;
         recordsAdded += added;
         if (added && record.ambiguousFields) ambiguousAdded++;
       }
@@ -86,41 +89,48 @@ export class SqliteIngestStore implements IngestStore {
       const c = batch.checkpoint;
       this.upsertCheckpoint.run({
         sourceId, linesRead: c.linesRead, bytesRead: c.bytesRead, fingerprint: c.fingerprint,
-        watermarkTime: c.watermarkTime, watermarkCount: c.watermarkCount, records: recordsAdded,
-        rejected: rejectsAdded, ambiguous: ambiguousAdded, now,
+        watermark: c.watermark, watermarkCount: c.watermarkCount, records: recordsAdded,
+        rejected: rejectsAdded, ambiguous: ambiguousAdded, otherLines: batch.otherLines ?? 0, now,
       });
       return { recordsAdded, rejectsAdded };
-    });
+    };
+    this.writeTx = this.db.transaction((items: { sourceId: number; batch: IngestBatch }[]) => items.map((i) => writeOne(i.sourceId, i.batch)));
   }
 
   async openSource(identity: SourceIdentity): Promise<{ sourceId: number; checkpoint: Checkpoint | null }> {
     const now = Date.now();
     const row = this.db
       .prepare(
-        `INSERT INTO "Source" ("key", "kind", "namespace", "pod", "container", "location", "format", "createdAt", "updatedAt")
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT ("key") DO UPDATE SET "location" = excluded."location", "updatedAt" = excluded."updatedAt"
+        `INSERT INTO "Source" ("key", "kind", "namespace", "pod", "container", "podUid", "containerId", "location", "format",
+           "createdAt", "updatedAt")
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT ("key") DO UPDATE SET "location" = excluded."location", "format" = excluded."format",
+           "updatedAt" = excluded."updatedAt"
          RETURNING "id"`,
       )
       .get(identity.key, identity.kind, identity.namespace ?? null, identity.pod ?? null, identity.container ?? null,
-        identity.location ?? null, identity.format, now, now) as { id: number };
+        identity.podUid ?? null, identity.containerId ?? null, identity.location ?? null, identity.format, now, now) as { id: number };
     const cp = this.db.prepare(`SELECT * FROM "IngestCheckpoint" WHERE "sourceId" = ?`).get(row.id) as
-      | (Omit<Checkpoint, 'watermarkTime'> & { watermarkTime: number | null })
+      | Checkpoint
       | undefined;
     return {
       sourceId: row.id,
       checkpoint: cp
         ? {
             linesRead: cp.linesRead, bytesRead: Number(cp.bytesRead), fingerprint: cp.fingerprint,
-            watermarkTime: cp.watermarkTime, watermarkCount: cp.watermarkCount, records: cp.records,
-            rejected: cp.rejected, ambiguous: cp.ambiguous,
+            watermark: cp.watermark, watermarkCount: cp.watermarkCount, records: cp.records,
+            rejected: cp.rejected, ambiguous: cp.ambiguous, otherLines: cp.otherLines,
           }
         : null,
     };
   }
 
   async writeBatch(sourceId: number, batch: IngestBatch): Promise<BatchResult> {
-    return this.writeTx(sourceId, batch);
+    return this.writeTx([{ sourceId, batch }])[0]!;
+  }
+
+  async writeBatches(items: { sourceId: number; batch: IngestBatch }[]): Promise<BatchResult[]> {
+    return this.writeTx(items);
   }
 
   async close(): Promise<void> {
