@@ -57,7 +57,4 @@ export function compiledFormatFrom(options: FormatOptions): CompiledFormat {
   }
 }
 
-/** The text stored with a source for the format it was parsed with. */
-export function formatText(spec: FormatSpec): string {
-  return spec.type === 'text' ? spec.text : JSON.stringify(spec.json);
-}
+export { formatText } from '../envoy/format-text.ts';

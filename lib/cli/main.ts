@@ -10,6 +10,8 @@ import { compiledFormatFrom } from './format-option.ts';
 import { runImport } from './import-command.ts';
 import { runParse } from './parse-command.ts';
 import { runSimulate } from './simulate-command.ts';
+import { printCollectStatus, runCollect } from './collect-command.ts';
+import { DEFAULT_CONTAINERS } from '../kube/collector.ts';
 import { parseTimeOption } from './time-option.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -88,6 +90,56 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('collect')
+    .description('follow the Envoy containers of a cluster and store every access-log line (until Ctrl-C)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account)')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('-n, --namespace <ns>', "only this namespace (default: the context's)", nonEmpty('--namespace'))
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-l, --selector <selector>', 'only pods with these labels (app=shop,tier!=db)', nonEmpty('--selector'))
+    .option('--field-selector <selector>', 'only pods matching these fields (spec.nodeName=node-1)', nonEmpty('--field-selector'))
+    .option('-c, --container <names>', `containers to follow, comma-separated (default: ${DEFAULT_CONTAINERS.join(', ')})`, nonEmpty('--container'))
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .option('--format <format>', `${formatHelp}, for every container instead of its pod's Envoy config`)
+    .option('--config <file>', 'envoy.yaml, or a ConfigMap holding one, to read the format from for every container')
+    .option('--max-streams <n>', 'containers followed at once; more wait and are reported', integer('--max-streams', 1, 10_000), 200)
+    .option('--since <time>', 'for a container instance never read before, only lines from this time (15m, 2h, ISO-8601)')
+    .option('--no-history', 'do not keep pod/Service IP history (records are not attributed to pods)')
+    .option('--status', 'print what the running collectors last reported, and exit')
+    .action(async (opts) => {
+      const db = databaseUrl(opts.db);
+      if (opts.status) {
+        process.exitCode = (await printCollectStatus(db, (l) => console.log(l))) ? 0 : 1;
+        if (process.exitCode) console.error('envoy-lens: no collector has reported to this database');
+        return;
+      }
+      if (opts.namespace && opts.allNamespaces) throw new UsageError('give either --namespace or --all-namespaces, not both');
+      const format = opts.format !== undefined || opts.config !== undefined ? compiledFormatFrom(opts).spec : undefined;
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await runCollect({
+          databaseUrl: db, allNamespaces: Boolean(opts.allNamespaces), history: opts.history !== false,
+          containers: opts.container ? String(opts.container).split(',').map((c: string) => c.trim()).filter(Boolean) : DEFAULT_CONTAINERS,
+          maxStreams: opts.maxStreams, reportEveryMs: 30_000,
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          ...(opts.context ? { context: opts.context } : {}),
+          ...(opts.namespace ? { namespace: opts.namespace } : {}),
+          ...(opts.selector ? { labelSelector: opts.selector } : {}),
+          ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+          ...(format ? { format } : {}),
+          ...(opts.config ? { formatOrigin: `--config ${opts.config}` } : {}),
+          ...(opts.since !== undefined ? { sinceMs: parseTimeOption('--since', opts.since) } : {}),
+        }, (line) => console.log(line), stop.signal);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  program
     .command('simulate')
     .description('serve the built-in Kubernetes API simulator (kubectl and client-node work against it) until Ctrl-C')
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', integer('--port', 0, 65535), 0)
@@ -133,7 +185,14 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+/** A reader that went away (`envoy-lens export | head`) ends the command quietly, as Unix tools do. */
+function exitOnClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', exitOnClosedPipe);
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

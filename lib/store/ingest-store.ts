@@ -30,6 +30,8 @@ export interface Checkpoint {
   ambiguous: number;
   /** Lines that are not access-log lines (Envoy's own messages), counted only. */
   otherLines: number;
+  /** The container instance stopped and its log was read to the end. */
+  finished: boolean;
 }
 
 export type EndpointKind = 'pod' | 'service' | 'external' | 'unknown';
@@ -65,7 +67,7 @@ export interface IngestBatch {
   records: RecordRow[];
   rejects: RejectedRow[];
   /** The source's position after this batch; written in the same transaction as the rows. */
-  checkpoint: Omit<Checkpoint, 'records' | 'rejected' | 'ambiguous' | 'otherLines'>;
+  checkpoint: Omit<Checkpoint, 'records' | 'rejected' | 'ambiguous' | 'otherLines' | 'finished'> & { finished?: boolean };
   /** Non-access lines consumed by this batch (counted, not stored). */
   otherLines?: number;
 }

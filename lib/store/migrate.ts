@@ -11,6 +11,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { sqliteFilePath } from './database-url.ts';
+import { appliedMigrationNames } from './sqlite/applied-migrations.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '..', '..');
 export const schemaPath = path.join(projectRoot, 'prisma', 'schema.prisma');
@@ -126,6 +127,9 @@ const noFilters = { externalTables: [], externalEnums: [] };
 /** Applies every migration not yet applied; a no-op on an up-to-date database. Returns the names applied. */
 export async function deployMigrations(databaseUrl: string): Promise<string[]> {
   const migrationsList = await readMigrationsList();
+  // Up to date already (the usual case, and the case of a database a collector is writing to): no engine needed.
+  const applied = appliedMigrationNames(sqliteFilePath(databaseUrl));
+  if (applied && migrationsList.migrationDirectories.every((d) => applied.has(d.path))) return [];
   return withEngine(databaseUrl, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return out.appliedMigrationNames;

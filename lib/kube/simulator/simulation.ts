@@ -267,6 +267,7 @@ export class Simulation {
     const restart = pod.containers.find((c) => c.spec === container)?.restartCount ?? 0;
     return {
       seed: hashSeed(`${this.seed}/${pod.namespace}/${pod.name}/${container.name}/${restart}`),
+      startedMs: this.clock.now(),
       podIp: pod.ip,
       hostname: pod.name,
       ...(container.kind === 'envoy' && container.listenerName ? { listenerName: container.listenerName } : {}),

@@ -50,7 +50,7 @@ export const insertRecordSql =
   `VALUES (${recordColumns.map(() => '?').join(', ')}) ON CONFLICT ("sourceId", "seq") DO NOTHING`;
 
 export class SqliteIngestStore implements IngestStore {
-  private readonly db: Database.Database;
+  protected readonly db: Database.Database;
   private readonly insertRecord: Database.Statement;
   private readonly insertReject: Database.Statement;
   private readonly upsertCheckpoint: Database.Statement;
@@ -65,14 +65,15 @@ export class SqliteIngestStore implements IngestStore {
     );
     this.upsertCheckpoint = this.db.prepare(
       `INSERT INTO "IngestCheckpoint" ("sourceId", "linesRead", "bytesRead", "fingerprint", "watermark",
-         "watermarkCount", "records", "rejected", "ambiguous", "otherLines", "updatedAt")
+         "watermarkCount", "records", "rejected", "ambiguous", "otherLines", "finished", "updatedAt")
        VALUES (@sourceId, @linesRead, @bytesRead, @fingerprint, @watermark, @watermarkCount, @records, @rejected,
-         @ambiguous, @otherLines, @now)
+         @ambiguous, @otherLines, @finished, @now)
        ON CONFLICT ("sourceId") DO UPDATE SET "linesRead" = excluded."linesRead", "bytesRead" = excluded."bytesRead",
          "fingerprint" = excluded."fingerprint", "watermark" = excluded."watermark",
          "watermarkCount" = excluded."watermarkCount", "records" = "records" + excluded."records",
          "rejected" = "rejected" + excluded."rejected", "ambiguous" = "ambiguous" + excluded."ambiguous",
-         "otherLines" = "otherLines" + excluded."otherLines", "updatedAt" = excluded."updatedAt"`,
+         "otherLines" = "otherLines" + excluded."otherLines", "finished" = excluded."finished",
+         "updatedAt" = excluded."updatedAt"`,
     );
     const writeOne = (sourceId: number, batch: IngestBatch): BatchResult => {
       let recordsAdded = 0, rejectsAdded = 0, ambiguousAdded = 0;
@@ -90,7 +91,7 @@ export class SqliteIngestStore implements IngestStore {
       this.upsertCheckpoint.run({
         sourceId, linesRead: c.linesRead, bytesRead: c.bytesRead, fingerprint: c.fingerprint,
         watermark: c.watermark, watermarkCount: c.watermarkCount, records: recordsAdded,
-        rejected: rejectsAdded, ambiguous: ambiguousAdded, otherLines: batch.otherLines ?? 0, now,
+        rejected: rejectsAdded, ambiguous: ambiguousAdded, otherLines: batch.otherLines ?? 0, finished: c.finished ? 1 : 0, now,
       });
       return { recordsAdded, rejectsAdded };
     };
@@ -111,7 +112,7 @@ export class SqliteIngestStore implements IngestStore {
       .get(identity.key, identity.kind, identity.namespace ?? null, identity.pod ?? null, identity.container ?? null,
         identity.podUid ?? null, identity.containerId ?? null, identity.location ?? null, identity.format, now, now) as { id: number };
     const cp = this.db.prepare(`SELECT * FROM "IngestCheckpoint" WHERE "sourceId" = ?`).get(row.id) as
-      | Checkpoint
+      | (Omit<Checkpoint, 'finished'> & { finished: number })
       | undefined;
     return {
       sourceId: row.id,
@@ -119,7 +120,7 @@ export class SqliteIngestStore implements IngestStore {
         ? {
             linesRead: cp.linesRead, bytesRead: Number(cp.bytesRead), fingerprint: cp.fingerprint,
             watermark: cp.watermark, watermarkCount: cp.watermarkCount, records: cp.records,
-            rejected: cp.rejected, ambiguous: cp.ambiguous, otherLines: cp.otherLines,
+            rejected: cp.rejected, ambiguous: cp.ambiguous, otherLines: cp.otherLines, finished: cp.finished === 1,
           }
         : null,
     };

@@ -39,6 +39,8 @@ export interface EnvoySidecarOptions {
   hostname?: string;
   mix?: Partial<ClientMix>;
   failures?: Partial<FailureRates>;
+  /** When this Envoy started: no request it logs began earlier (a 15 s timeout needs 15 s of uptime). */
+  startedMs?: number;
 }
 
 export interface NextOptions {
@@ -154,7 +156,8 @@ export class EnvoySidecar {
         upstreamTransportFailureReason: 'delayed connect error: Connection refused',
       };
     }
-    if (f < this.failures.connectFailure + this.failures.timeout) {
+    const upLongEnough = this.options.startedMs === undefined || nowMs - 15000 >= this.options.startedMs;
+    if (f < this.failures.connectFailure + this.failures.timeout && upLongEnough) {
       return {
         ...base, ...upstream, startMs: nowMs - 15000, status: 504, responseFlags: ['UT'], bytesSent: 24, durationMs: 15000,
         upstreamServiceTimeMs: null, responseCodeDetails: 'response_timeout',

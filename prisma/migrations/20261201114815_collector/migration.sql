@@ -121,6 +121,7 @@ CREATE TABLE "new_IngestCheckpoint" (
     "rejected" INTEGER NOT NULL DEFAULT 0,
     "ambiguous" INTEGER NOT NULL DEFAULT 0,
     "otherLines" INTEGER NOT NULL DEFAULT 0,
+    "finished" BOOLEAN NOT NULL DEFAULT false,
     "updatedAt" DATETIME NOT NULL,
     CONSTRAINT "IngestCheckpoint_sourceId_fkey" FOREIGN KEY ("sourceId") REFERENCES "Source" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );

@@ -1,0 +1,79 @@
+// envoy-lens collect: follows the Envoy containers of a cluster into the database until SIGINT/SIGTERM, then commits
+// what it read and exits 0. `--status` prints what a running collector last reported.
+import { formatText } from '../envoy/format-text.ts';
+import type { FormatSpec } from '../envoy/compile-format.ts';
+import { Collector } from '../kube/collector.ts';
+import { statusText, type CollectorStatus } from '../kube/collector-status.ts';
+import { KubeClient } from '../kube/kube-client.ts';
+import { openCollectorStore } from '../store/collector-store.ts';
+import { redact } from '../store/database-url.ts';
+
+export interface CollectOptions {
+  databaseUrl: string;
+  kubeconfig?: string;
+  context?: string;
+  /** A namespace, or undefined for all. */
+  namespace?: string;
+  allNamespaces: boolean;
+  labelSelector?: string;
+  fieldSelector?: string;
+  containers: string[];
+  format?: FormatSpec;
+  formatOrigin?: string;
+  maxStreams: number;
+  sinceMs?: number;
+  history: boolean;
+  /** Every this many ms, a one-line summary (0: never). */
+  reportEveryMs: number;
+}
+
+export async function runCollect(o: CollectOptions, log: (line: string) => void, signal: AbortSignal): Promise<void> {
+  const client = KubeClient.load({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) });
+  const namespace = o.allNamespaces ? undefined : (o.namespace ?? client.namespace);
+  const store = await openCollectorStore(o.databaseUrl);
+  let collector: Collector | undefined;
+  let report: NodeJS.Timeout | undefined;
+  try {
+    collector = await Collector.start({
+      client, store, containers: o.containers, maxStreams: o.maxStreams, history: o.history,
+      ...(namespace ? { namespace } : {}),
+      ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
+      ...(o.fieldSelector ? { fieldSelector: o.fieldSelector } : {}),
+      ...(o.format ? { format: { spec: o.format, origin: o.formatOrigin ?? `--format ${formatText(o.format).slice(0, 60)}` } } : {}),
+      ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
+      log,
+    });
+    log(`collecting from ${client.server} (${namespace ? `namespace ${namespace}` : 'all namespaces'}${o.labelSelector ? `, pods ${o.labelSelector}` : ''}; containers ${o.containers.join(', ')}) into ${redact(o.databaseUrl)}`);
+    log(`following ${collector.status().followed} containers; Ctrl-C stops (what was read is committed first)`);
+    if (o.reportEveryMs > 0) report = setInterval(() => log(summary(collector!.status())), o.reportEveryMs);
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    clearInterval(report);
+    if (collector) {
+      await collector.stop();
+      log(`stopped: ${summary(collector.status())}`);
+    }
+    await store.close();
+  }
+}
+
+function summary(st: CollectorStatus): string {
+  const lag = st.lagMs ? `, lag p95 ${st.lagMs.p95} ms` : '';
+  const errors = Object.values(st.errors).reduce((a, b) => a + b, 0);
+  return `${st.followed} containers, ${st.totals.records} records (${st.linesPerSecond}/s${lag}), ${st.totals.rejected} rejected, ${st.totals.gaps} gaps, ${errors} errors`;
+}
+
+/** Prints every collector's last status; false when none ever reported to this database. */
+export async function printCollectStatus(databaseUrl: string, log: (line: string) => void): Promise<boolean> {
+  const store = await openCollectorStore(databaseUrl);
+  try {
+    const rows = await store.readStatuses();
+    for (const row of rows) log(statusText(JSON.parse(row.json) as CollectorStatus, row.updatedAt));
+    return rows.length > 0;
+  } finally {
+    await store.close();
+  }
+}

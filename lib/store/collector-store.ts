@@ -1,0 +1,82 @@
+// What the live collector keeps besides records: the container instances it has read, gaps it could not fill, the
+// history of pod and Service IPs and of Service endpoints, and its status for the dashboard.
+import type { Checkpoint, IngestStore } from './ingest-store.ts';
+import { databaseKind, redact } from './database-url.ts';
+import { deployMigrations } from './migrate.ts';
+
+export type GapReason = 'rotated' | 'instance-unreachable' | 'instances-missed' | 'pod-deleted' | 'not-followed';
+
+export interface GapRow {
+  sourceId?: number | null;
+  namespace: string;
+  pod: string;
+  podUid?: string | null;
+  container: string;
+  containerId?: string | null;
+  /** Kubelet timestamp of the last line stored before the gap; null: from the instance's start. */
+  fromTime: string | null;
+  /** Timestamp of the first line read after it; null when nothing followed. */
+  toTime: string | null;
+  reason: GapReason;
+  detail: string;
+}
+
+export interface KnownInstance {
+  sourceId: number;
+  containerId: string;
+  checkpoint: Checkpoint | null;
+}
+
+/** A time range during which an IP belonged to a pod or was a Service's ClusterIP. */
+export interface IpRow {
+  kind: 'pod' | 'service';
+  ip: string;
+  namespace: string;
+  /** The pod or Service name. */
+  name: string;
+  uid: string;
+  node?: string | null;
+  fromMs: number;
+  toMs: number | null;
+}
+
+/** A ready endpoint of a Service over a time range. */
+export interface EndpointRow {
+  id?: number;
+  namespace: string;
+  service: string;
+  ip: string;
+  pod?: string | null;
+  podUid?: string | null;
+  fromMs: number;
+  toMs: number | null;
+}
+
+export interface CollectorStatusRow {
+  id: string;
+  json: string;
+  updatedAt: number;
+}
+
+export interface CollectorStore extends IngestStore {
+  /** The instances of one container of one pod already read, with how far. */
+  instancesOf(podUid: string, container: string): Promise<KnownInstance[]>;
+  recordGap(gap: GapRow): Promise<void>;
+  /** Inserts an IP range, or closes it (sets toMs) when the same uid and IP are stored. */
+  saveIp(row: IpRow): Promise<void>;
+  ipHistory(): Promise<IpRow[]>;
+  /** Opens an endpoint range; returns its id for closeEndpoint. */
+  openEndpoint(row: EndpointRow): Promise<number>;
+  closeEndpoint(id: number, toMs: number): Promise<void>;
+  openEndpoints(): Promise<EndpointRow[]>;
+  writeStatus(id: string, json: string): Promise<void>;
+  readStatuses(): Promise<CollectorStatusRow[]>;
+}
+
+export async function openCollectorStore(databaseUrl: string): Promise<CollectorStore> {
+  const kind = databaseKind(databaseUrl);
+  if (kind !== 'sqlite') throw new Error(`collect into ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
+  await deployMigrations(databaseUrl);
+  const { SqliteCollectorStore } = await import('./sqlite/sqlite-collector-store.ts');
+  return new SqliteCollectorStore(databaseUrl);
+}
