@@ -104,6 +104,13 @@ export class ContainerTracker {
   private readonly instances = new Map<string, Instance>();
   private reader?: AccessLineReader;
   private lastFormatRefresh = 0;
+  /**
+   * A gap whose end is the first line of the next instance read: the status gives start times in whole seconds only,
+   * too coarse to bound what the lost instance wrote.
+   */
+  private openGap?: { instance: Instance; from: string | null; fallbackTo: string | null; detail: string };
+  /** A Retry-After the API asked for with its last error. */
+  private retryAfterMs = 0;
   private readonly backoff = new Backoff({ initialMs: 500, maxMs: 20_000 });
   private readonly podPath: string;
   private readonly logPath: string;
@@ -165,12 +172,14 @@ export class ContainerTracker {
         if (outcome === 'retry' && !this.stopped) {
           this.state = 'retrying';
           this.d.counters.reconnects++;
-          await sleep(this.backoff.next(), this.abort.signal);
+          await sleep(this.backoff.next(this.retryAfterMs), this.abort.signal);
+          this.retryAfterMs = 0;
         }
       }
     } catch (err) {
       if (!this.stopped) this.fail('tracker', err);
     } finally {
+      this.closeOpenGap(null);
       this.state = 'done';
     }
   }
@@ -252,16 +261,30 @@ export class ContainerTracker {
     const visible = new Set([cs.containerID, cs.lastState?.terminated?.containerID, cs.state?.terminated?.containerID].filter(Boolean));
     for (const i of this.instances.values()) {
       if (i.finished || visible.has(i.containerId)) continue;
-      // Up to when the oldest instance still visible started: whatever ran between is lost as well.
-      const until = stampOf(cs.lastState?.terminated?.startedAt ?? cs.state?.running?.startedAt ?? cs.state?.terminated?.startedAt);
-      this.gap(i, i.wm?.time ?? null, until, 'instance-unreachable',
-        `instance ${i.containerId} is no longer served by the kubelet (it keeps one stopped instance): the container restarted at least twice while envoy-lens could not read it`);
+      // Up to the first line of the oldest instance still visible: whatever ran before it is lost as well.
+      const started = cs.lastState?.terminated?.startedAt ?? cs.state?.running?.startedAt ?? cs.state?.terminated?.startedAt;
+      this.closeOpenGap(null);
+      this.openGap = {
+        instance: i,
+        from: i.wm?.time ?? null,
+        fallbackTo: started ? stampOf(new Date(Date.parse(started) + 1000).toISOString()) : null,
+        detail: `instance ${i.containerId} is no longer served by the kubelet (it keeps one stopped instance): the container restarted at least twice while envoy-lens could not read it`,
+      };
       this.finish(i);
     }
   }
 
+  /** Records the open gap, ending at `to` (the first line read after it) or at its fallback. */
+  private closeOpenGap(to: string | null): void {
+    const g = this.openGap;
+    if (!g) return;
+    this.openGap = undefined;
+    this.gap(g.instance, g.from, to ?? g.fallbackTo, 'instance-unreachable', g.detail);
+  }
+
   /** The pod is gone: instances whose last stream was cut leave a gap from their watermark on. */
   private podGone(): Outcome {
+    this.closeOpenGap(null);
     for (const i of this.instances.values()) {
       if (i.finished) continue;
       if (i.lastEnd !== 'clean') {
@@ -443,6 +466,7 @@ export class ContainerTracker {
     if (AccessLineReader.announcesRestart(parsed.text)) await this.refreshFormat(true);
     let verdict = this.reader!.read(parsed.text);
     if (verdict.kind === 'rejected' && (await this.refreshFormat(false))) verdict = this.reader!.read(parsed.text);
+    if (this.openGap) this.closeOpenGap(parsed.time);
     i.wm = advance(i.wm, parsed.time);
     i.linesRead++;
     c.linesRead++;
@@ -505,6 +529,7 @@ export class ContainerTracker {
 
   private fail(kind: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof KubeApiError && err.retryAfterMs) this.retryAfterMs = err.retryAfterMs;
     this.lastError = message;
     this.d.counters.error(kind, `${this.describe()}: ${message}`);
   }
