@@ -26,16 +26,22 @@ function run(title: string, command: string, args: string[]): number {
   return result.status ?? 1;
 }
 
-// 1. Unit and integration tests (node:test).
-const files = ['lib', 'scripts'].flatMap((d) => (existsSync(path.join(root, d)) ? findTests(path.join(root, d)) : []));
-const nodeSummary = path.join(tmp, 'node-tests.json');
-run(`unit and integration tests (${files.length} files)`, process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=2',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=./scripts/test-summary-reporter.mjs', `--test-reporter-destination=${nodeSummary}`,
-  ...files,
-]);
-addCounts('node:test', nodeSummary, (text) => JSON.parse(text));
+// 1. Unit and integration tests (node:test), two files at a time; then soak tests alone, so that nothing else
+// competes with them for the machine's two cores.
+const all = ['lib', 'scripts'].flatMap((d) => (existsSync(path.join(root, d)) ? findTests(path.join(root, d)) : []));
+const soaks = all.filter((f) => f.endsWith('.soak.test.ts'));
+const files = all.filter((f) => !soaks.includes(f));
+function nodeTests(title: string, list: string[], concurrency: number, summary: string): void {
+  run(title, process.execPath, [
+    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/test-summary-reporter.mjs', `--test-reporter-destination=${summary}`,
+    ...list,
+  ]);
+  addCounts('node:test', summary, (text) => JSON.parse(text));
+}
+nodeTests(`unit and integration tests (${files.length} files)`, files, 2, path.join(tmp, 'node-tests.json'));
+if (soaks.length) nodeTests(`soak tests (${soaks.join(', ')})`, soaks, 1, path.join(tmp, 'soak-tests.json'));
 
 // 2. End-to-end: production build, then Playwright against it.
 const e2eSpecs = existsSync(path.join(root, 'e2e')) ? readdirSync(path.join(root, 'e2e')).filter((f) => f.endsWith('.spec.ts')) : [];

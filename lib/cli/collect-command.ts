@@ -70,8 +70,11 @@ function summary(st: CollectorStatus): string {
 export async function printCollectStatus(databaseUrl: string, log: (line: string) => void): Promise<boolean> {
   const store = await openCollectorStore(databaseUrl);
   try {
-    const rows = await store.readStatuses();
-    for (const row of rows) log(statusText(JSON.parse(row.json) as CollectorStatus, row.updatedAt));
+    // Running collectors first, then the last one that stopped; older stopped ones are history.
+    const rows = (await store.readStatuses()).map((r) => ({ ...r, status: JSON.parse(r.json) as CollectorStatus }));
+    const running = rows.filter((r) => !r.status.stoppedAt);
+    const stopped = rows.filter((r) => r.status.stoppedAt).sort((a, b) => b.updatedAt - a.updatedAt).slice(0, 1);
+    for (const row of [...running, ...stopped]) log(statusText(row.status, row.updatedAt));
     return rows.length > 0;
   } finally {
     await store.close();

@@ -20,6 +20,8 @@ export interface CollectorStatus {
   id: string;
   startedAt: string;
   at: string;
+  /** Set in the last status of a collector that stopped. */
+  stoppedAt: string | null;
   followed: number;
   /** Containers beyond --max-streams, not followed until a slot frees. */
   waiting: { namespace: string; pod: string; container: string }[];
@@ -47,6 +49,7 @@ export interface CollectorStatus {
 export interface StatusInput {
   id: string;
   startedAt: number;
+  stoppedAt?: number;
   counters: CollectorCounters;
   trackers: ContainerTracker[];
   waiting: ContainerTracker[];
@@ -62,6 +65,7 @@ export function collectorStatus(s: StatusInput): CollectorStatus {
     id: s.id,
     startedAt: new Date(s.startedAt).toISOString(),
     at: new Date().toISOString(),
+    stoppedAt: s.stoppedAt ? new Date(s.stoppedAt).toISOString() : null,
     followed: s.trackers.length - waiting.size,
     waiting: s.waiting.map((t) => ({ namespace: t.target.namespace, pod: t.target.pod, container: t.target.container })),
     maxStreams: s.maxStreams,
@@ -89,8 +93,9 @@ export function collectorStatus(s: StatusInput): CollectorStatus {
 export function statusText(st: CollectorStatus, updatedAt: number): string {
   const age = Math.round((Date.now() - updatedAt) / 1000);
   const lag = st.lagMs ? `lag p50 ${st.lagMs.p50} ms, p95 ${st.lagMs.p95} ms` : 'no lag measured yet';
+  const state = st.stoppedAt ? `stopped at ${st.stoppedAt}` : `status from ${age}s ago${age > 30 ? ': it may have died' : ''}`;
   const lines = [
-    `collector ${st.id} (status from ${age}s ago${age > 30 ? ': it may have stopped' : ''})`,
+    `collector ${st.id} (${state})`,
     `  following ${st.followed} containers${st.waiting.length ? `, ${st.waiting.length} waiting over --max-streams ${st.maxStreams}` : ''}; ${st.linesPerSecond} records/s; ${lag}`,
     `  read ${st.totals.linesRead} lines: ${st.totals.records} records, ${st.totals.rejected} rejected, ${st.totals.otherLines} other (Envoy's own messages)`,
     `  streams opened ${st.totals.streamsOpened}, reconnects ${st.totals.reconnects}, stalls ${st.totals.stalls}, gaps ${st.totals.gaps}`,

@@ -39,7 +39,7 @@ export interface CollectorOptions {
   /** Keep pod/Service IP history and attribute records (default true). */
   history?: boolean;
   id?: string;
-  /** Status is stored this often for `collect --status` and the dashboard (default 5 s). */
+  /** Status is stored this often for `collect --status` and the dashboard (default 2 s). */
   statusEveryMs?: number;
   log?: (line: string) => void;
 }
@@ -60,6 +60,7 @@ export class Collector {
   private informer?: Informer<PodLike>;
   private statusTimer?: NodeJS.Timeout;
   private stopping = false;
+  private stoppedAt?: number;
   private readonly containers: string[];
   private readonly maxStreams: number;
   private readonly formats: ContainerFormats;
@@ -109,7 +110,7 @@ export class Collector {
     );
     this.informer.start();
     await this.informer.synced;
-    const every = this.o.statusEveryMs ?? 5000;
+    const every = this.o.statusEveryMs ?? 2000;
     this.statusTimer = setInterval(() => void this.saveStatus(), every);
     await this.saveStatus();
   }
@@ -165,6 +166,7 @@ export class Collector {
     return collectorStatus({
       id: this.id,
       startedAt: this.startedAt,
+      ...(this.stoppedAt ? { stoppedAt: this.stoppedAt } : {}),
       counters: this.counters,
       trackers: [...this.trackers.values()],
       waiting: this.waiting,
@@ -191,6 +193,7 @@ export class Collector {
     await Promise.all(this.running.values());
     await this.history?.stop();
     await this.writer.close();
+    this.stoppedAt = Date.now();
     await this.saveStatus();
   }
 }
