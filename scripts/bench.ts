@@ -5,7 +5,14 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    'live-seconds': { type: 'string', default: '75' },
+    'live-rate': { type: 'string', default: '5000' },
+  },
+});
 const lines = Number(values.lines);
 const runs = Number(values.runs);
 const root = path.resolve(import.meta.dirname, '..');
@@ -47,4 +54,17 @@ row('raw insert: better-sqlite3, one transaction', raw.rate, 'rows/s');
 const imp = measure('import');
 row('import: read + parse + store, end to end', imp.rate, 'rows/s', `   ${(imp.rate / raw.rate * 100).toFixed(0)}% of the raw insert (target ≥ 60%)`);
 if (imp.result.note) console.log(`  ${imp.result.note}`);
-console.log(`\nmedian of ${runs} runs each; each run in its own process; same file, same machine, same run.`);
+
+// The live collector: the simulator in one process, `envoy-lens collect` in another.
+function collectorTask(args: string[]): Record<string, any> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/collector.ts', ...args], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+const catchUps = Array.from({ length: runs }, () => collectorTask(['--task', 'catch-up', '--backlog', '300000']));
+const catchUpRates = catchUps.map((r) => r.items / r.seconds).sort((a, b) => a - b);
+const catchUp = catchUpRates[Math.floor(catchUpRates.length / 2)]!;
+row('collector catch-up: simulator → database', catchUp, 'lines/s', `   ${(catchUp / imp.rate * 100).toFixed(0)}% of the file import (20 Envoys, 300k-line backlog)`);
+const live = collectorTask(['--task', 'live', '--seconds', String(values['live-seconds']), '--lines-per-second', String(values['live-rate'])]);
+const lag = live.lag ? `lag p50 ${live.lag.p50} ms, p95 ${live.lag.p95} ms, max ${live.lag.max} ms (target p95 < 500 ms)` : 'no lag measured';
+row(`collector live at a fixed rate, ${values['live-seconds']} s`, live.linesPerSecond, 'lines/s', `   ${lag}`);
+console.log(`\nmedian of ${runs} runs each (the live run once); each run in its own process; same machine, same run.`);

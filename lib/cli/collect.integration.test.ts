@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SEED_BACKEND_PODS } from '../kube/simulator/scenario/seed-scenario.ts';
 import { Simulation } from '../kube/simulator/simulation.ts';
 import { compareWithStore, describeComparison } from '../kube/testing/ground-truth.ts';
 
@@ -113,6 +114,35 @@ describe('envoy-lens collect (a process)', () => {
     last.child.kill('SIGTERM');
     assert.equal(await last.exit, 0);
     assert.ok(c.missing.length === 0 && c.duplicated.length === 0 && c.unexpected.length === 0, describeComparison(c));
+  });
+
+  test('the seed story through export: the Service IP first, then the two backend pods alternating', async () => {
+    const db = path.join(dir, 'story.db');
+    const run = collect(['--kubeconfig', kubeconfig, '--db', `file:${db}`]);
+    await until('records', () => stored(db) > 200);
+    const switchAt = Date.now();
+    await fetch(`${sim.url}/_sim/seed-config`, { method: 'POST', body: JSON.stringify({ variant: 'headless' }) });
+    await pause(2500);
+    await settled(db);
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exit, 0);
+    const exported = spawnSync(process.execPath, [bin, 'export', '--db', `file:${db}`], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(exported.status, 0, exported.stderr);
+    const records = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>).filter((r) => r.upstreamHost);
+    const before = records.filter((r) => Date.parse(r.logTime) < switchAt - 200);
+    const after = records.filter((r) => Date.parse(r.logTime) > switchAt + 1500);
+    assert.ok(before.length > 100 && after.length > 100, `${before.length} before, ${after.length} after`);
+    for (const r of before) assert.deepEqual([r.upstreamKind, r.upstreamService, r.upstreamHost], ['service', 'backend-service', '10.105.148.194:10000']);
+    const byIp: Record<string, string> = Object.fromEntries(SEED_BACKEND_PODS.map((b) => [b.ip, b.name]));
+    for (const r of after) {
+      assert.equal(r.upstreamKind, 'pod');
+      assert.equal(r.upstreamPod, byIp[r.upstreamIp], `${r.upstreamIp} is ${byIp[r.upstreamIp]}`);
+      assert.equal(r.upstreamNamespace, 'default');
+    }
+    const reached = after.map((r) => r.upstreamPod);
+    let alternations = 0;
+    for (let i = 1; i < reached.length; i++) if (reached[i] !== reached[i - 1]) alternations++;
+    assert.ok(alternations >= reached.length * 0.9, `round robin alternates: ${alternations} changes in ${reached.length}`);
   });
 
   test('without a reachable kubeconfig it says so and exits non-zero', () => {
