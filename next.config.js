@@ -2,7 +2,10 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native and Node-only packages stay out of the server bundle.
-  serverExternalPackages: ['better-sqlite3', '@prisma/adapter-better-sqlite3', '@prisma/client', '@kubernetes/client-node'],
+  serverExternalPackages: [
+    'better-sqlite3', '@prisma/adapter-better-sqlite3', '@prisma/client',
+    '@prisma/driver-adapter-utils', '@kubernetes/client-node', 'undici',
+  ],
   poweredByHeader: false,
   typedRoutes: false,
 };

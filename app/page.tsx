@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { loadSettings } from '../lib/settings';
 import { prismaFor } from '../lib/store/prisma-client';
+import { collectionRows, type CollectionRows } from '../lib/store/queries/collection-status';
 import { ingestTotals, type IngestTotals } from '../lib/store/queries/ingest-totals';
 import { listRecords, type RecordPage } from '../lib/store/queries/records';
+import { CollectionPanel } from './collection-panel';
 import { RecordsTable } from './records-table';
 
 export const dynamic = 'force-dynamic';
@@ -27,17 +29,19 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
   }
   let page: RecordPage;
   let totals: IngestTotals;
+  let collection: CollectionRows;
   try {
     const prisma = prismaFor(loadSettings().databaseUrl);
-    [page, totals] = await Promise.all([listRecords(prisma, { before: query.data.before, limit: 100 }), ingestTotals(prisma)]);
+    [page, totals, collection] = await Promise.all([listRecords(prisma, { before: query.data.before, limit: 100 }), ingestTotals(prisma), collectionRows(prisma)]);
   } catch (err) {
     if (isMissingTable(err)) return <EmptyState />;
     throw err;
   }
-  if (page.total === 0) return <EmptyState />;
+  if (page.total === 0) return <EmptyState collection={collection} />;
   return (
     <>
       <h1>Requests</h1>
+      <CollectionPanel rows={collection} />
       <p className="summary">
         {page.total.toLocaleString('en-US')} records stored · newest first · from {count(totals.sources, 'source')},{' '}
         {count(totals.linesRead, 'line')} read, {count(totals.rejected, 'line')} rejected,{' '}
@@ -60,11 +64,12 @@ function isMissingTable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2021';
 }
 
-function EmptyState() {
+function EmptyState({ collection }: { collection?: CollectionRows }) {
   return (
     <div className="empty">
       <h1>No requests yet</h1>
-      <p>Import an Envoy access log to see its requests here:</p>
+      {collection && <CollectionPanel rows={collection} />}
+      <p>Follow a cluster&apos;s Envoy sidecars with <code>npx envoy-lens collect</code>, or import an access log:</p>
       <p><code>npx envoy-lens import --config envoy.yaml access.log</code></p>
       <p>or run <code>npm run demo</code> for a sample from the seed scenario.</p>
     </div>

@@ -7,6 +7,14 @@ function ambiguousHeader(r: RecordView, header: string): boolean {
 
 const ambiguousMark = <span className="ambiguous" title="several splits of this line match: see envoy-lens export">ambiguous</span>;
 
+/** What the upstream address was at the record's time: the Service or pod behind it, when known. */
+function upstreamWho(r: RecordView): string | null {
+  if (r.upstreamKind === 'service') return `Service ${r.upstreamService}`;
+  if (r.upstreamKind === 'pod' && r.upstreamPod) return `${r.upstreamPod}${r.upstreamAmbiguous ? ' (?)' : ''}`;
+  if (r.upstreamKind === 'external' || r.upstreamKind === 'unknown') return r.upstreamKind;
+  return null;
+}
+
 function statusClass(status: number | null): string {
   return status === null ? '' : `status-${Math.floor(status / 100)}`;
 }
@@ -40,7 +48,14 @@ export function RecordsTable({ records }: { records: RecordView[] }) {
               <td className={statusClass(r.status)}>{r.status ?? '–'}</td>
               <td>{r.responseFlags ? <span className="flag">{r.responseFlags}</span> : ''}</td>
               <td>{r.durationMs ?? '–'}</td>
-              <td className="mono">{r.upstreamHost ?? '–'}</td>
+              <td className="mono">
+                {r.upstreamHost ?? '–'}
+                {upstreamWho(r) && (
+                  <span className={`who ${r.upstreamKind}`} title={r.upstreamAmbiguous ? 'the IP changed hands near this time' : undefined}>
+                    {upstreamWho(r)}
+                  </span>
+                )}
+              </td>
               <td>{r.upstreamCluster ?? '–'}</td>
               <td className="clip mono" title={r.requestId ?? undefined}>{r.requestId ?? (ambiguousHeader(r, 'X-REQUEST-ID') ? ambiguousMark : '–')}</td>
               <td className="clip wide" title={r.userAgent ?? undefined}>{r.userAgent ?? (ambiguousHeader(r, 'USER-AGENT') ? ambiguousMark : '–')}</td>

@@ -4,10 +4,14 @@ import { DEFAULT_DATABASE_URL } from './store/database-url.ts';
 
 const settingsSchema = z.object({
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
+  /** A kubeconfig: the dashboard process then runs the live collector too (the demo does this). */
+  ENVOY_LENS_COLLECT_KUBECONFIG: z.string().min(1).optional(),
 });
 
 export interface Settings {
   databaseUrl: string;
+  /** Run the collector inside the dashboard process, against this kubeconfig. */
+  collectKubeconfig?: string;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -16,5 +20,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const issue = parsed.error.issues[0]!;
     throw new Error(`bad environment variable ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { databaseUrl: parsed.data.DATABASE_URL };
+  return {
+    databaseUrl: parsed.data.DATABASE_URL,
+    ...(parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG ? { collectKubeconfig: parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run demo: the built-in Kubernetes API simulator playing the seed scenario, and the dashboard on an embedded
-# SQLite database (for now filled by importing a sample log in the seed format; the live collector comes next).
+# SQLite database with the live collector running inside it, following the simulated Envoy sidecar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,6 +11,8 @@ HOST="${HOST:-127.0.0.1}"
 SIM_PORT="${SIM_PORT:-0}"
 
 mkdir -p data
+# A demo starts from a clean database: the simulated cluster is new every time.
+if [ "$DATABASE_URL" = "file:./data/demo.db" ]; then rm -f data/demo.db data/demo.db-wal data/demo.db-shm; fi
 node bin/envoy-lens.mjs simulate --port "$SIM_PORT" --kubeconfig-out data/demo.kubeconfig > data/simulator.out 2>&1 &
 sim_pid=$!
 trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
@@ -20,19 +22,16 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 sim_url=$(sed -n 's/^API server: //p' data/simulator.out)
+npm run --silent db:migrate >/dev/null
 
-node --import tsx scripts/write-sample-log.ts data/sample-access.log 20000
-node bin/envoy-lens.mjs import --no-progress --config fixtures/seed/envoy-config.configmap.yaml \
-  --namespace default --pod nginx-test-6df974c9f9-qksd4 --container envoy data/sample-access.log
-
-if [ ! -f .next/BUILD_ID ] || [ -n "$(find app lib next.config.js -newer .next/BUILD_ID -name '*.*' -not -path 'lib/generated/*' -print -quit)" ]; then
+if [ ! -f .next/BUILD_ID ] || [ -n "$(find app lib instrumentation.ts next.config.js -newer .next/BUILD_ID -name '*.*' -not -path 'lib/generated/*' -print -quit)" ]; then
   echo "demo: building the dashboard (about a minute the first time)"
   npx next build >/dev/null
 fi
 echo
-echo "envoy-lens dashboard: http://$HOST:$PORT/"
+echo "envoy-lens dashboard: http://$HOST:$PORT/   (the live collector runs inside it)"
 echo "Kubernetes API simulator (seed scenario): $sim_url"
 echo "  kubectl --kubeconfig data/demo.kubeconfig get pods -o wide"
-echo "  kubectl --kubeconfig data/demo.kubeconfig logs -f nginx-test-6df974c9f9-qksd4 -c envoy"
+echo "  kubectl --kubeconfig data/demo.kubeconfig apply -f fixtures/seed/envoy-config-headless.configmap.yaml"
 echo
-npx next start -H "$HOST" -p "$PORT"
+ENVOY_LENS_COLLECT_KUBECONFIG=data/demo.kubeconfig npx next start -H "$HOST" -p "$PORT"

@@ -2,7 +2,6 @@
 // history of pod and Service IPs and of Service endpoints, and its status for the dashboard.
 import type { Checkpoint, IngestStore } from './ingest-store.ts';
 import { databaseKind, redact } from './database-url.ts';
-import { deployMigrations } from './migrate.ts';
 
 export type GapReason = 'rotated' | 'instance-unreachable' | 'instances-missed' | 'pod-deleted' | 'not-followed';
 
@@ -73,10 +72,17 @@ export interface CollectorStore extends IngestStore {
   readStatuses(): Promise<CollectorStatusRow[]>;
 }
 
-export async function openCollectorStore(databaseUrl: string): Promise<CollectorStore> {
+/**
+ * Opens the store, applying pending migrations first unless told the database is migrated already (a bundled server
+ * cannot load the migration engine, which finds its files next to its own source).
+ */
+export async function openCollectorStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<CollectorStore> {
   const kind = databaseKind(databaseUrl);
   if (kind !== 'sqlite') throw new Error(`collect into ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
-  await deployMigrations(databaseUrl);
+  if (options.migrate !== false) {
+    const { deployMigrations } = await import('./migrate.ts');
+    await deployMigrations(databaseUrl);
+  }
   const { SqliteCollectorStore } = await import('./sqlite/sqlite-collector-store.ts');
   return new SqliteCollectorStore(databaseUrl);
 }

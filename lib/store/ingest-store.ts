@@ -1,7 +1,6 @@
 // The write side of the store, behind one interface so the hot insert path can use each database's fastest way in.
 import type { AccessRecord } from '../envoy/access-record.ts';
 import { databaseKind, redact } from './database-url.ts';
-import { deployMigrations } from './migrate.ts';
 
 export interface SourceIdentity {
   /** Stable identity used to resume and de-duplicate (see Source.key in prisma/schema.prisma). */
@@ -93,6 +92,8 @@ export const MAX_REJECTED_RAW = 64 * 1024;
 export async function openIngestStore(databaseUrl: string): Promise<IngestStore> {
   const kind = databaseKind(databaseUrl);
   if (kind !== 'sqlite') throw new Error(`ingest into ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
+  // Loaded on demand: the migration engine finds its files beside its source, which a bundled server cannot do.
+  const { deployMigrations } = await import('./migrate.ts');
   await deployMigrations(databaseUrl);
   const { SqliteIngestStore } = await import('./sqlite/sqlite-ingest-store.ts');
   return new SqliteIngestStore(databaseUrl);

@@ -1,0 +1,31 @@
+// The collector inside another process (the dashboard server of the demo): started once, stopped on SIGTERM/SIGINT
+// after committing what it read. Its failures are logged, never thrown into the host.
+import { openCollectorStore } from '../store/collector-store.ts';
+import { Collector } from './collector.ts';
+import { KubeClient } from './kube-client.ts';
+
+const running = Symbol.for('envoy-lens.embedded-collector');
+type Host = typeof globalThis & { [running]?: Promise<Collector | undefined> };
+
+export function startEmbeddedCollector(o: { kubeconfig: string; databaseUrl: string; log?: (line: string) => void }): Promise<Collector | undefined> {
+  const host = globalThis as Host;
+  const log = o.log ?? ((line: string) => console.log(line));
+  host[running] ??= (async () => {
+    try {
+      // The host ran the migrations (npm run demo does): the bundled server cannot load the migration engine.
+      const store = await openCollectorStore(o.databaseUrl, { migrate: false });
+      const collector = await Collector.start({ client: KubeClient.load({ kubeconfig: o.kubeconfig }), store, log });
+      log(`envoy-lens: collecting live from ${o.kubeconfig} (all namespaces)`);
+      const stop = () => {
+        void collector.stop().finally(() => store.close());
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      return collector;
+    } catch (err) {
+      log(`envoy-lens: the collector could not start: ${err instanceof Error ? (process.env.ENVOY_LENS_DEBUG ? err.stack : err.message) : String(err)}`);
+      return undefined;
+    }
+  })();
+  return host[running];
+}
