@@ -75,6 +75,45 @@ describe('collector: streams and their faults', () => {
       assert.equal(b.collector.status().totals.stalls, stalls);
     }));
 
+  it('a stall is caught at a few hundred lines per second too (the probe reads past a busy second)', () =>
+    withBench({ sim: { rate: 400 } }, async (b) => {
+      await following(b);
+      await b.control('streams/stall', { kind: 'log' });
+      await pause(3000);
+      assert.ok(b.collector.status().totals.stalls >= 1, 'the stall was noticed');
+      exactlyOnce(await b.settle(), ok);
+    }));
+
+  it('a stalled follow of a pod that is then deleted: the tracker ends, the unread tail is a gap', () =>
+    withBench({ sim: { rate: 60, terminationMs: 100 } }, async (b) => {
+      await following(b);
+      await b.control('streams/stall', { kind: 'log' });
+      await pause(300);
+      await b.control(`pods/default/${SEED_NGINX_POD}/delete`, { gracePeriodSeconds: 0 });
+      await pause(3000);
+      const st = b.collector.status();
+      assert.ok(!st.containers.some((c) => c.pod === SEED_NGINX_POD), `still tracked: ${JSON.stringify(st.containers)}`);
+      const c = await b.settle();
+      exactlyOnce(c, ok);
+      assert.ok(c.gaps.some((g) => g.reason === 'pod-deleted'));
+    }));
+
+  it('a clean end, then an outage, then the pod deleted: the unread tail is a gap, not silently lost', () =>
+    withBench({ sim: { rate: 60, terminationMs: 100 } }, async (b) => {
+      await following(b);
+      await b.control('faults', { pathPrefix: LOG_PATH, code: 500, count: 100_000 });
+      await b.control('streams/end', { kind: 'log' });
+      await pause(800);
+      await b.control(`pods/default/${SEED_NGINX_POD}/delete`, { gracePeriodSeconds: 0 });
+      await pause(300);
+      await b.control('faults', {}, 'DELETE');
+      await pause(1500);
+      const c = await b.settle();
+      exactlyOnce(c, ok);
+      assert.deepEqual(c.gaps.map((g) => g.reason), ['pod-deleted']);
+      assert.ok(c.inGaps > 0);
+    }));
+
   it('a line over 16 KiB (partial records) is stored whole, once', () =>
     withBench({}, async (b) => {
       await pause(300);
@@ -214,6 +253,44 @@ describe('collector: API faults, formats, limits', () => {
       assert.equal(b.collector.status().totals.rejected, 0);
       const extra = query<{ x: string | null }>(b, `SELECT extraJson x FROM AccessRecord ORDER BY id DESC LIMIT 1`);
       assert.equal(extra[0]!.x, null, 'the JSON lines map to columns');
+    }));
+
+  it('the larger scenario: a ClusterIP leak, pod upstreams, and callers of the per-node Envoy resolved to their pods', () =>
+    withBench({ sim: { rate: 60, scenario: { name: 'large' } } }, async (b) => {
+      await pause(3000);
+      exactlyOnce(await b.settle(), ok);
+      const orders = query<{ kind: string; service: string | null; ns: string | null }>(b,
+        `SELECT r.upstreamKind kind, r.upstreamService service, r.upstreamNamespace ns FROM AccessRecord r JOIN Source s ON s.id = r.sourceId
+         WHERE s.pod LIKE 'orders-%' AND r.upstreamHost IS NOT NULL GROUP BY 1, 2, 3`);
+      assert.deepEqual(orders, [{ kind: 'service', service: 'payments', ns: 'payments' }], 'orders leaks to the payments ClusterIP');
+      const frontend = query<{ kind: string; pod: string }>(b,
+        `SELECT r.upstreamKind kind, r.upstreamPod pod FROM AccessRecord r JOIN Source s ON s.id = r.sourceId WHERE s.pod LIKE 'frontend-%' AND r.upstreamHost IS NOT NULL`);
+      assert.ok(frontend.length > 0 && frontend.every((r) => r.kind === 'pod' && r.pod.startsWith('orders-')), 'frontend balances over orders pods');
+      const callers = query<{ ip: string; kind: string; pod: string | null; proxy: string }>(b,
+        `SELECT r.downstreamRemoteIp ip, r.downstreamKind kind, r.downstreamPod pod, s.pod proxy FROM AccessRecord r JOIN Source s ON s.id = r.sourceId WHERE s.pod LIKE 'node-proxy-%'`);
+      assert.ok(callers.length > 20);
+      const podsByIp = new Map(b.sim.pods().map((p) => [p.ip, p]));
+      for (const c of callers) {
+        const caller = podsByIp.get(c.ip);
+        assert.equal(c.kind, 'pod');
+        assert.equal(c.pod, caller?.name, `${c.ip} is ${caller?.name}`);
+        assert.equal(caller?.node, b.sim.pods().find((p) => p.name === c.proxy)?.node, 'a node-local caller');
+      }
+    }));
+
+  it('a pod deleted while it waited for a stream slot is a recorded gap', () =>
+    withBench({ sim: { rate: 60, terminationMs: 100 }, collector: { maxStreams: 1 } }, async (b) => {
+      await following(b);
+      await b.control('workloads/default/nginx-test/scale', { replicas: 2 });
+      await pause(1000);
+      assert.equal(b.collector.status().waiting.length, 1);
+      // Scaling down deletes the newest pod: the one waiting.
+      await b.control('workloads/default/nginx-test/scale', { replicas: 1 });
+      await pause(1000);
+      const c = await b.settle();
+      exactlyOnce(c, ok);
+      assert.deepEqual(c.gaps.map((g) => g.reason), ['not-followed']);
+      assert.equal(b.collector.status().waiting.length, 0);
     }));
 
   it('a cap on followed containers: the rest wait and are reported, none silently left out', () =>

@@ -9,7 +9,7 @@ import { BatchWriter } from './batch-writer.ts';
 import { ClusterHistory } from './cluster-history.ts';
 import { CollectorCounters } from './collector-counters.ts';
 import { ContainerFormats } from './container-format.ts';
-import { ContainerTracker, type TrackerOptions } from './container-tracker.ts';
+import { ContainerTracker, type PodDoc, type TrackerOptions } from './container-tracker.ts';
 import { Informer, type KubeObjectLike } from './informer.ts';
 import type { KubeClient } from './kube-client.ts';
 import { collectorStatus, type CollectorStatus } from './collector-status.ts';
@@ -45,8 +45,11 @@ export interface CollectorOptions {
 }
 
 interface PodLike extends KubeObjectLike {
-  spec?: { containers?: { name: string }[] };
+  spec?: { containers?: { name: string }[]; initContainers?: { name: string; restartPolicy?: string }[] };
 }
+
+/** The pod's long-running containers: its containers and its native sidecars (init containers that keep running). */
+const runningContainers = (p: PodLike) => [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')];
 
 export class Collector {
   readonly id: string;
@@ -119,18 +122,19 @@ export class Collector {
     if (this.stopping) return;
     const uid = p.metadata.uid;
     if (!uid) return;
-    for (const c of p.spec?.containers ?? []) {
+    for (const c of runningContainers(p)) {
       if (!this.containers.includes(c.name)) continue;
       const key = `${uid}/${c.name}`;
       const known = this.trackers.get(key);
       if (known) {
-        known.wake();
+        known.wake(p as PodDoc);
         continue;
       }
       const tracker = new ContainerTracker(
         { namespace: p.metadata.namespace ?? 'default', pod: p.metadata.name, podUid: uid, container: c.name },
         { client: this.o.client, store: this.o.store, writer: this.writer, formats: this.formats, ...(this.history ? { history: this.history } : {}), counters: this.counters, options: this.trackerOptions() },
       );
+      tracker.wake(p as PodDoc);
       this.trackers.set(key, tracker);
       if (this.running.size < this.maxStreams) this.launch(tracker);
       else {
@@ -141,7 +145,17 @@ export class Collector {
   }
 
   private podDeleted(p: PodLike): void {
-    for (const [key, t] of this.trackers) if (key.startsWith(`${p.metadata.uid}/`)) t.wake();
+    for (const [key, t] of this.trackers) {
+      if (!key.startsWith(`${p.metadata.uid}/`)) continue;
+      t.wake(p as PodDoc);
+      const waiting = this.waiting.indexOf(t);
+      if (waiting >= 0) {
+        // Never followed: its log is gone with it.
+        this.waiting.splice(waiting, 1);
+        this.trackers.delete(key);
+        t.neverRead(`the pod was deleted while it waited for a stream slot (--max-streams ${this.maxStreams})`);
+      }
+    }
   }
 
   private trackerOptions(): TrackerOptions {

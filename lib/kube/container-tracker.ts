@@ -59,8 +59,10 @@ interface Instance {
   linesRead: number;
   wm: Watermark | null;
   finished: boolean;
-  /** How the last stream of this instance ended. */
+  /** How the last attempt to read this instance ended: a failed reconnect after a clean end counts as broken. */
   lastEnd: 'clean' | 'broken' | 'none';
+  /** A plain read's last line without a newline, taken only when a second read ends with the same text. */
+  tail?: string;
 }
 
 interface ReadPlan {
@@ -76,7 +78,7 @@ interface ContainerStatus {
   lastState?: { terminated?: { containerID?: string; startedAt?: string; finishedAt?: string } };
 }
 
-interface PodDoc {
+export interface PodDoc {
   metadata: { name: string; namespace?: string; uid?: string };
   spec?: unknown;
   status?: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
@@ -86,7 +88,6 @@ type Outcome = 'ok' | 'retry' | 'gone';
 
 /** RFC3339 whole seconds (a pod status time) as a kubelet-style stamp, for gap bounds. */
 const stampOf = (iso: string | undefined): string | null => (iso ? `${iso.replace(/Z$/, '').replace(/\.\d+$/, '')}.000000000Z` : null);
-const stampNow = () => new Date().toISOString().replace(/Z$/, '000000Z');
 
 /** Epoch ms of a kubelet stamp. */
 const msOf = (stamp: string) => Date.parse(`${stamp.slice(0, 23)}Z`);
@@ -108,7 +109,10 @@ export class ContainerTracker {
    * A gap whose end is the first line of the next instance read: the status gives start times in whole seconds only,
    * too coarse to bound what the lost instance wrote.
    */
-  private openGap?: { instance: Instance; from: string | null; fallbackTo: string | null; detail: string };
+  private openGap?: { id: Promise<number | undefined> };
+  /** The pod as the collector's watch last saw it (its status outlives the pod's deletion here). */
+  private lastSeen?: PodDoc;
+  private loaded = false;
   /** A Retry-After the API asked for with its last error. */
   private retryAfterMs = 0;
   private readonly backoff = new Backoff({ initialMs: 500, maxMs: 20_000 });
@@ -129,8 +133,9 @@ export class ContainerTracker {
     return `${this.target.podUid}/${this.target.container}`;
   }
 
-  /** Something changed in the pod: look again now instead of at the next poll. */
-  wake(): void {
+  /** Something changed in the pod (the watch's view of it, when given): look again now instead of at the next poll. */
+  wake(pod?: PodDoc): void {
+    if (pod) this.lastSeen = pod;
     this.wakeUp?.();
   }
 
@@ -159,15 +164,16 @@ export class ContainerTracker {
 
   async run(): Promise<void> {
     try {
-      for (const known of await this.d.store.instancesOf(this.target.podUid, this.target.container)) {
-        const cp = known.checkpoint;
-        this.instances.set(known.containerId, {
-          containerId: known.containerId, sourceId: known.sourceId, linesRead: cp?.linesRead ?? 0,
-          wm: cp?.watermark ? { time: cp.watermark, count: cp.watermarkCount } : null, finished: cp?.finished ?? false, lastEnd: 'none',
-        });
-      }
       while (!this.stopped) {
-        const outcome = await this.step();
+        let outcome: Outcome;
+        try {
+          outcome = await this.step();
+        } catch (err) {
+          // Whatever failed (the store, the API, a bug), the container is not given up: it is tried again.
+          if (this.stopped) break;
+          this.fail('tracker', err);
+          outcome = 'retry';
+        }
         if (outcome === 'gone') break;
         if (outcome === 'retry' && !this.stopped) {
           this.state = 'retrying';
@@ -176,15 +182,26 @@ export class ContainerTracker {
           this.retryAfterMs = 0;
         }
       }
-    } catch (err) {
-      if (!this.stopped) this.fail('tracker', err);
     } finally {
-      this.closeOpenGap(null);
       this.state = 'done';
     }
   }
 
+  /** The instances earlier runs stored for this container, with their watermarks. */
+  private async loadKnown(): Promise<void> {
+    if (this.loaded) return;
+    for (const known of await this.d.store.instancesOf(this.target.podUid, this.target.container)) {
+      const cp = known.checkpoint;
+      this.instances.set(known.containerId, {
+        containerId: known.containerId, sourceId: known.sourceId, linesRead: cp?.linesRead ?? 0,
+        wm: cp?.watermark ? { time: cp.watermark, count: cp.watermarkCount } : null, finished: cp?.finished ?? false, lastEnd: 'none',
+      });
+    }
+    this.loaded = true;
+  }
+
   private async step(): Promise<Outcome> {
+    await this.loadKnown();
     let pod: PodDoc;
     try {
       pod = await this.d.client.getJson<PodDoc>(this.podPath);
@@ -194,6 +211,7 @@ export class ContainerTracker {
       return 'retry';
     }
     if (pod.metadata.uid !== this.target.podUid) return this.podGone();
+    this.lastSeen = pod;
     const cs = this.statusOf(pod);
     if (!cs) {
       this.state = 'waiting';
@@ -261,46 +279,70 @@ export class ContainerTracker {
     const visible = new Set([cs.containerID, cs.lastState?.terminated?.containerID, cs.state?.terminated?.containerID].filter(Boolean));
     for (const i of this.instances.values()) {
       if (i.finished || visible.has(i.containerId)) continue;
-      // Up to the first line of the oldest instance still visible: whatever ran before it is lost as well.
+      // Stored at once (ending a second after the oldest instance still visible started, as the status gives whole
+      // seconds), then narrowed to the first line read from that instance.
       const started = cs.lastState?.terminated?.startedAt ?? cs.state?.running?.startedAt ?? cs.state?.terminated?.startedAt;
-      this.closeOpenGap(null);
+      const until = started ? stampOf(new Date(Date.parse(started) + 1000).toISOString()) : null;
       this.openGap = {
-        instance: i,
-        from: i.wm?.time ?? null,
-        fallbackTo: started ? stampOf(new Date(Date.parse(started) + 1000).toISOString()) : null,
-        detail: `instance ${i.containerId} is no longer served by the kubelet (it keeps one stopped instance): the container restarted at least twice while envoy-lens could not read it`,
+        id: this.gap(i, i.wm?.time ?? null, until, 'instance-unreachable',
+          `instance ${i.containerId} is no longer served by the kubelet (it keeps one stopped instance): the container restarted at least twice while envoy-lens could not read it`),
       };
       this.finish(i);
     }
   }
 
-  /** Records the open gap, ending at `to` (the first line read after it) or at its fallback. */
-  private closeOpenGap(to: string | null): void {
+  /** Narrows the open gap's end to the first line read after it. */
+  private narrowOpenGap(to: string): void {
     const g = this.openGap;
     if (!g) return;
     this.openGap = undefined;
-    this.gap(g.instance, g.from, to ?? g.fallbackTo, 'instance-unreachable', g.detail);
+    void g.id.then((id) => (id === undefined ? undefined : this.d.store.setGapEnd(id, to))).catch((err: unknown) => this.fail('store', err));
   }
 
-  /** The pod is gone: instances whose last stream was cut leave a gap from their watermark on. */
+  /** Whether the watch's last view of the pod showed this instance stopped (so a clean end of its follow drained it). */
+  private seenStopped(containerId: string): boolean {
+    const cs = this.lastSeen ? this.statusOf(this.lastSeen) : undefined;
+    return cs?.state?.terminated?.containerID === containerId || cs?.lastState?.terminated?.containerID === containerId;
+  }
+
+  /** The pod is gone. An instance is complete only if its follow ended cleanly after it stopped; else a gap. */
   private podGone(): Outcome {
-    this.closeOpenGap(null);
-    for (const i of this.instances.values()) {
-      if (i.finished) continue;
-      if (i.lastEnd !== 'clean') {
-        this.gap(i, i.wm?.time ?? null, null, 'pod-deleted', `the pod was deleted while its log stream was broken; the rest of instance ${i.containerId} cannot be read`);
+    this.openGap = undefined;
+    const unfinished = [...this.instances.values()].filter((i) => !i.finished);
+    for (const i of unfinished) {
+      if (!(i.lastEnd === 'clean' && this.seenStopped(i.containerId))) {
+        this.gap(i, i.wm?.time ?? null, null, 'pod-deleted', `the pod was deleted before instance ${i.containerId} was read to its end`);
       }
       this.finish(i);
     }
+    if (this.instances.size === 0) this.neverRead('the pod was deleted before envoy-lens could read its log');
     return 'gone';
   }
 
-  private gap(i: Instance, fromTime: string | null, toTime: string | null, reason: 'rotated' | 'instance-unreachable' | 'pod-deleted', detail: string): void {
+  /**
+   * The pod went away before this tracker read anything (it waited for a stream slot, or the pod lived only
+   * briefly): if its container ran, what it wrote is a gap.
+   */
+  neverRead(detail: string): void {
+    const cs = this.lastSeen ? this.statusOf(this.lastSeen) : undefined;
+    const ran = cs?.containerID ?? cs?.lastState?.terminated?.containerID;
+    if (!ran) return;
+    const t = this.target;
+    this.d.counters.gaps++;
+    void this.d.store
+      .recordGap({ namespace: t.namespace, pod: t.pod, podUid: t.podUid, container: t.container, containerId: ran, fromTime: null, toTime: null, reason: 'not-followed', detail })
+      .catch((err: unknown) => this.fail('store', err));
+  }
+
+  private gap(i: Instance, fromTime: string | null, toTime: string | null, reason: 'rotated' | 'instance-unreachable' | 'pod-deleted', detail: string): Promise<number | undefined> {
     this.d.counters.gaps++;
     const t = this.target;
-    void this.d.store
+    return this.d.store
       .recordGap({ sourceId: i.sourceId, namespace: t.namespace, pod: t.pod, podUid: t.podUid, container: t.container, containerId: i.containerId, fromTime, toTime, reason, detail })
-      .catch((err: unknown) => this.fail('store', err));
+      .catch((err: unknown) => {
+        this.fail('store', err);
+        return undefined;
+      });
   }
 
   private finish(i: Instance): void {
@@ -349,39 +391,19 @@ export class ContainerTracker {
     return { container: this.target.container, timestamps: true, ...(plan.previous ? { previous: true } : {}), ...extra };
   }
 
-  /** The stamp of the first record of the instance's current log file, or 'none' when the file is empty. */
-  private async firstStamp(plan: ReadPlan): Promise<string | 'none' | undefined> {
-    const ctl = new AbortController();
-    try {
-      const { body } = await this.d.client.stream(this.logPath, this.query(plan, { limitBytes: 64 }), ctl.signal);
-      let text = '';
-      for await (const chunk of body) text += String(chunk);
-      const stamp = /^(\S+) /.exec(text)?.[1];
-      return stamp && parseKubeletLine(`${stamp} `) ? stamp : 'none';
-    } catch {
-      return undefined;
-    } finally {
-      ctl.abort();
-    }
-  }
-
   private async read(pod: PodDoc, plan: ReadPlan): Promise<Outcome> {
     const i = await this.instance(plan.containerId);
     this.containerId = plan.containerId;
     this.state = plan.follow ? 'following' : 'reading';
-    // Coming back to an instance: were lines rotated out of its current file meanwhile?
-    if (i.wm) {
-      const first = await this.firstStamp(plan);
-      if (first !== undefined && (first === 'none' || first > i.wm.time)) {
-        this.gap(i, i.wm.time, first === 'none' ? stampNow() : first, 'rotated', `the log of instance ${i.containerId} was rotated while envoy-lens was away; lines between are not in the current file`);
-      }
-    }
-    const since = i.wm ? resumeSince(i.wm) : this.d.options.sinceMs !== undefined && i.linesRead === 0 ? new Date(this.d.options.sinceMs).toISOString() : undefined;
+    const wmAtStart = i.wm;
+    const since = wmAtStart ? resumeSince(wmAtStart) : this.d.options.sinceMs !== undefined && i.linesRead === 0 ? new Date(this.d.options.sinceMs).toISOString() : undefined;
     const ctl = new AbortController();
     const onStop = () => ctl.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     let stalled = false;
     let silence: NodeJS.Timeout | undefined;
+    // Until this read ends cleanly, the instance is not known to be drained.
+    i.lastEnd = 'broken';
     try {
       let body;
       try {
@@ -398,8 +420,20 @@ export class ContainerTracker {
       if (confirmed === 'gone') return this.podGone();
       if (!confirmed) return 'retry';
       this.d.counters.streamsOpened++;
-      const filter = new ResumeFilter(i.wm);
+      const filter = new ResumeFilter(wmAtStart);
       const splitter = new LineSplitter();
+      // The resumed stream must begin at or before the watermark when the file still holds the watermark's line;
+      // a first line after it means the file was rotated since and what lay between is gone.
+      let first = wmAtStart === null;
+      const checkFirst = (line: string) => {
+        if (first) return;
+        const stamp = parseKubeletLine(line)?.time;
+        if (!stamp) return;
+        first = true;
+        if (stamp > wmAtStart!.time) {
+          this.gap(i, wmAtStart!.time, stamp, 'rotated', `the log of instance ${i.containerId} was rotated while envoy-lens was away; lines between are not in the current file`);
+        }
+      };
       const arm = () => {
         clearTimeout(silence);
         if (!plan.follow) return;
@@ -418,25 +452,35 @@ export class ContainerTracker {
       for await (const chunk of body) {
         arm();
         for (const line of splitter.push(chunk as Buffer)) {
+          checkFirst(line);
           if (await this.consume(i, filter, line, liveSince)) delivered = true;
         }
         if (this.d.writer.full) await this.d.writer.drained();
       }
       clearTimeout(silence);
-      // A stopped container's last line may lack its newline; in a follow, a tail is a cut line and is read again.
-      const tail = splitter.end();
-      if (tail && !plan.follow) await this.consume(i, filter, tail);
       i.lastEnd = 'clean';
-      if (delivered) this.backoff.reset();
-      if (!plan.follow) {
+      if (plan.follow) {
+        // A follow that ends at once with nothing is the kubelet seeing an exit the status does not show yet.
+        if (!delivered) await sleep(this.backoff.next(), this.abort.signal);
+        else this.backoff.reset();
+        return 'ok';
+      }
+      // A plain read: the instance is finished when a read brings nothing new; its last line may lack a newline, so
+      // a tail is taken only when two reads end with the same one (a cut in the middle of a line would not).
+      const tail = splitter.end();
+      if (!delivered && tail === (i.tail ?? '')) {
+        if (tail) {
+          checkFirst(tail);
+          await this.consume(i, filter, tail);
+        }
+        i.tail = undefined;
         this.finish(i);
         this.backoff.reset();
-      }
+      } else i.tail = tail;
       return 'ok';
     } catch (err) {
       clearTimeout(silence);
       if (this.stopped) return 'ok';
-      i.lastEnd = 'broken';
       if (!stalled) this.fail('stream', err);
       return 'retry';
     } finally {
@@ -466,7 +510,7 @@ export class ContainerTracker {
     if (AccessLineReader.announcesRestart(parsed.text)) await this.refreshFormat(true);
     let verdict = this.reader!.read(parsed.text);
     if (verdict.kind === 'rejected' && (await this.refreshFormat(false))) verdict = this.reader!.read(parsed.text);
-    if (this.openGap) this.closeOpenGap(parsed.time);
+    if (this.openGap) this.narrowOpenGap(parsed.time);
     i.wm = advance(i.wm, parsed.time);
     i.linesRead++;
     c.linesRead++;
@@ -498,24 +542,27 @@ export class ContainerTracker {
     return { attribution: this.d.history.attribute(record, logTime, { namespace: this.target.namespace, pod: this.target.pod }) };
   }
 
-  /** A plain read from the watermark: lines beyond it that the follow did not deliver mean the follow is stalled. */
+  /**
+   * A follow silent for a while: if the pod is gone or the instance no longer runs, the stream is done for; else a
+   * plain read from the watermark that finds a line the follow has not delivered means the follow is stalled.
+   */
   private async probeStall(plan: ReadPlan, i: Instance): Promise<boolean> {
+    if ((await this.confirm(plan)) !== true) return true;
     const wmAtStart = i.wm;
     const ctl = new AbortController();
     try {
-      const extra: Query = { limitBytes: 65_536, ...(wmAtStart ? { sinceTime: resumeSince(wmAtStart) } : {}) };
-      const { body } = await this.d.client.stream(this.logPath, this.query(plan, extra), ctl.signal);
+      const { body } = await this.d.client.stream(this.logPath, this.query(plan, wmAtStart ? { sinceTime: resumeSince(wmAtStart) } : {}), ctl.signal);
       const filter = new ResumeFilter(wmAtStart);
       const splitter = new LineSplitter();
-      let newest: string | undefined;
       for await (const chunk of body) {
         for (const line of splitter.push(chunk as Buffer)) {
           const p = parseKubeletLine(line);
-          if (p && !filter.covered(p.time)) newest = p.time;
+          if (!p || filter.covered(p.time)) continue;
+          // A line past the watermark: stalled, unless the follow delivered it meanwhile.
+          return !i.wm || p.time > i.wm.time;
         }
       }
-      // Lines the follow has delivered since the probe began are not a stall.
-      return newest !== undefined && (!i.wm || newest > i.wm.time);
+      return false;
     } catch {
       return false;
     } finally {

@@ -60,7 +60,10 @@ export interface CollectorStatusRow {
 export interface CollectorStore extends IngestStore {
   /** The instances of one container of one pod already read, with how far. */
   instancesOf(podUid: string, container: string): Promise<KnownInstance[]>;
-  recordGap(gap: GapRow): Promise<void>;
+  /** Stores a gap; returns its id. */
+  recordGap(gap: GapRow): Promise<number>;
+  /** Narrows a gap's end once the first line after it is known. */
+  setGapEnd(id: number, toTime: string | null): Promise<void>;
   /** Inserts an IP range, or closes it (sets toMs) when the same uid and IP are stored. */
   saveIp(row: IpRow): Promise<void>;
   ipHistory(): Promise<IpRow[]>;

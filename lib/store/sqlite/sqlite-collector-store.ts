@@ -27,14 +27,19 @@ export class SqliteCollectorStore extends SqliteIngestStore implements Collector
     }));
   }
 
-  async recordGap(g: GapRow): Promise<void> {
-    this.db
+  async recordGap(g: GapRow): Promise<number> {
+    const row = this.db
       .prepare(
         `INSERT INTO "IngestGap" ("sourceId", "namespace", "pod", "podUid", "container", "containerId", "fromTime", "toTime",
-           "reason", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           "reason", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
       )
-      .run(g.sourceId ?? null, g.namespace, g.pod, g.podUid ?? null, g.container, g.containerId ?? null, g.fromTime, g.toTime,
-        g.reason, g.detail, Date.now());
+      .get(g.sourceId ?? null, g.namespace, g.pod, g.podUid ?? null, g.container, g.containerId ?? null, g.fromTime, g.toTime,
+        g.reason, g.detail, Date.now()) as { id: number };
+    return row.id;
+  }
+
+  async setGapEnd(id: number, toTime: string | null): Promise<void> {
+    this.db.prepare(`UPDATE "IngestGap" SET "toTime" = ? WHERE "id" = ?`).run(toTime, id);
   }
 
   async saveIp(r: IpRow): Promise<void> {
