@@ -122,7 +122,7 @@ describe('envoy-lens collect (a process)', () => {
     await until('records', () => stored(db) > 200);
     const switchAt = Date.now();
     await fetch(`${sim.url}/_sim/seed-config`, { method: 'POST', body: JSON.stringify({ variant: 'headless' }) });
-    await pause(2500);
+    await pause(4000);
     await settled(db);
     run.child.kill('SIGTERM');
     assert.equal(await run.exit, 0);
@@ -132,10 +132,10 @@ describe('envoy-lens collect (a process)', () => {
     const before = records.filter((r) => Date.parse(r.logTime) < switchAt - 200);
     const after = records.filter((r) => Date.parse(r.logTime) > switchAt + 1500);
     assert.ok(before.length > 100 && after.length > 100, `${before.length} before, ${after.length} after`);
-    for (const r of before) assert.deepEqual([r.upstreamKind, r.upstreamService, r.upstreamHost], ['service', 'backend-service', '10.105.148.194:10000']);
+    for (const r of before) assert.deepEqual([r.upstreamKind, r.upstreamService, r.upstreamHost], ['service', 'backend-service', '10.105.148.194:10000'], JSON.stringify(r));
     const byIp: Record<string, string> = Object.fromEntries(SEED_BACKEND_PODS.map((b) => [b.ip, b.name]));
     for (const r of after) {
-      assert.equal(r.upstreamKind, 'pod');
+      assert.equal(r.upstreamKind, 'pod', JSON.stringify(r));
       assert.equal(r.upstreamPod, byIp[r.upstreamIp], `${r.upstreamIp} is ${byIp[r.upstreamIp]}`);
       assert.equal(r.upstreamNamespace, 'default');
     }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { SEED_BACKEND_PODS, SEED_NGINX_POD } from './simulator/scenario/seed-scenario.ts';
+import { SEED_NGINX_POD } from './simulator/scenario/seed-scenario.ts';
 import { exactlyOnce, pause, withBench, type Bench } from './testing/collector-bench.ts';
 
 const NGINX = `pods/default/${SEED_NGINX_POD}/containers/envoy`;

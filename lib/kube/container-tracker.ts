@@ -12,25 +12,22 @@
 // - a stream silent for a while is probed with a plain read from the watermark: if that shows lines the stream did
 //   not deliver, the stream is stalled and is replaced.
 import type { AccessRecord } from '../envoy/access-record.ts';
-import { formatText } from '../envoy/format-text.ts';
 import type { CollectorStore } from '../store/collector-store.ts';
-import { AccessLineReader } from './access-line-reader.ts';
 import { Backoff, sleep } from './backoff.ts';
-import type { BatchWriter, SourceCheckpoint } from './batch-writer.ts';
+import type { BatchWriter } from './batch-writer.ts';
 import type { ClusterHistory } from './cluster-history.ts';
 import type { CollectorCounters } from './collector-counters.ts';
 import type { ContainerFormats } from './container-format.ts';
 import { KubeApiError, type KubeClient, type Query } from './kube-client.ts';
 import { parseKubeletLine } from './kubelet-log-line.ts';
 import { LineSplitter } from './line-splitter.ts';
-import { advance, ResumeFilter, resumeSince, type Watermark } from './watermark.ts';
+import { advance, ResumeFilter, resumeSince } from './watermark.ts';
+import { ContainerInstances, type Instance, type TrackerTarget } from './container-instances.ts';
+import { ContainerLines } from './container-lines.ts';
+import { containerStatusOf, type ContainerStatus, type PodDoc } from './pod-status.ts';
 
-export interface TrackerTarget {
-  namespace: string;
-  pod: string;
-  podUid: string;
-  container: string;
-}
+export type { TrackerTarget } from './container-instances.ts';
+export type { PodDoc } from './pod-status.ts';
 
 export interface TrackerOptions {
   /** A follow silent this long is probed for a stall. */
@@ -53,41 +50,13 @@ export interface TrackerDeps {
 
 export type TrackerState = 'starting' | 'following' | 'reading' | 'waiting' | 'retrying' | 'no format' | 'done';
 
-interface Instance {
-  containerId: string;
-  sourceId: number;
-  linesRead: number;
-  wm: Watermark | null;
-  finished: boolean;
-  /** How the last attempt to read this instance ended: a failed reconnect after a clean end counts as broken. */
-  lastEnd: 'clean' | 'broken' | 'none';
-  /** A plain read's last line without a newline, taken only when a second read ends with the same text. */
-  tail?: string;
-}
-
 interface ReadPlan {
   containerId: string;
   previous: boolean;
   follow: boolean;
 }
 
-interface ContainerStatus {
-  name: string;
-  containerID?: string;
-  state?: { running?: { startedAt?: string }; waiting?: { reason?: string }; terminated?: { containerID?: string; startedAt?: string; finishedAt?: string } };
-  lastState?: { terminated?: { containerID?: string; startedAt?: string; finishedAt?: string } };
-}
-
-export interface PodDoc {
-  metadata: { name: string; namespace?: string; uid?: string };
-  spec?: unknown;
-  status?: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
-}
-
 type Outcome = 'ok' | 'retry' | 'gone';
-
-/** RFC3339 whole seconds (a pod status time) as a kubelet-style stamp, for gap bounds. */
-const stampOf = (iso: string | undefined): string | null => (iso ? `${iso.replace(/Z$/, '').replace(/\.\d+$/, '')}.000000000Z` : null);
 
 /** Epoch ms of a kubelet stamp. */
 const msOf = (stamp: string) => Date.parse(`${stamp.slice(0, 23)}Z`);
@@ -96,23 +65,19 @@ export class ContainerTracker {
   state: TrackerState = 'starting';
   /** The instance being read. */
   containerId?: string;
+  /** Where the container's format came from. */
+  get formatOrigin(): string | undefined {
+    return this.classifier.origin;
+  }
   lines = 0;
   lastLineAt?: number;
   lastError?: string;
-  formatOrigin?: string;
   private readonly abort = new AbortController();
   private wakeUp?: () => void;
-  private readonly instances = new Map<string, Instance>();
-  private reader?: AccessLineReader;
-  private lastFormatRefresh = 0;
-  /**
-   * A gap whose end is the first line of the next instance read: the status gives start times in whole seconds only,
-   * too coarse to bound what the lost instance wrote.
-   */
-  private openGap?: { id: Promise<number | undefined> };
+  private readonly instances: ContainerInstances;
+  private readonly classifier: ContainerLines;
   /** The pod as the collector's watch last saw it (its status outlives the pod's deletion here). */
   private lastSeen?: PodDoc;
-  private loaded = false;
   /** A Retry-After the API asked for with its last error. */
   private retryAfterMs = 0;
   private readonly backoff = new Backoff({ initialMs: 500, maxMs: 20_000 });
@@ -127,6 +92,11 @@ export class ContainerTracker {
     const pod = encodeURIComponent(target.pod);
     this.podPath = `/api/v1/namespaces/${ns}/pods/${pod}`;
     this.logPath = `${this.podPath}/log`;
+    this.instances = new ContainerInstances(target, d, (kind, err) => this.fail(kind, err));
+    this.classifier = new ContainerLines(d.formats, target.container, () => d.client.getJson<PodDoc>(this.podPath), (message) => {
+      this.lastError = message;
+      d.counters.error('format', `${this.describe()}: ${message}`);
+    });
   }
 
   get key(): string {
@@ -187,21 +157,8 @@ export class ContainerTracker {
     }
   }
 
-  /** The instances earlier runs stored for this container, with their watermarks. */
-  private async loadKnown(): Promise<void> {
-    if (this.loaded) return;
-    for (const known of await this.d.store.instancesOf(this.target.podUid, this.target.container)) {
-      const cp = known.checkpoint;
-      this.instances.set(known.containerId, {
-        containerId: known.containerId, sourceId: known.sourceId, linesRead: cp?.linesRead ?? 0,
-        wm: cp?.watermark ? { time: cp.watermark, count: cp.watermarkCount } : null, finished: cp?.finished ?? false, lastEnd: 'none',
-      });
-    }
-    this.loaded = true;
-  }
-
   private async step(): Promise<Outcome> {
-    await this.loadKnown();
+    await this.instances.load();
     let pod: PodDoc;
     try {
       pod = await this.d.client.getJson<PodDoc>(this.podPath);
@@ -218,12 +175,12 @@ export class ContainerTracker {
       await this.wait(this.d.options.pollMs);
       return 'ok';
     }
-    if (!this.reader && !(await this.loadFormat(pod))) {
+    if (!this.classifier.ready && !(await this.classifier.load(pod))) {
       this.state = 'no format';
       await this.wait(Math.max(5000, this.d.options.pollMs));
       return 'ok';
     }
-    this.noteUnreachable(cs);
+    this.instances.noteUnreachable(cs);
     const plan = this.nextRead(cs);
     if (!plan) {
       this.state = 'waiting';
@@ -233,39 +190,13 @@ export class ContainerTracker {
     return this.read(pod, plan);
   }
 
-  private statusOf(pod: PodDoc): ContainerStatus | undefined {
-    return [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === this.target.container);
-  }
-
-  private async loadFormat(pod: PodDoc): Promise<boolean> {
-    this.lastFormatRefresh = Date.now();
-    const f = await this.d.formats.resolve(pod, this.target.container);
-    if (!f.ok) {
-      if (this.lastError !== f.error) this.d.counters.error('format', `${this.describe()}: ${f.error}`);
-      this.lastError = f.error;
-      return false;
-    }
-    if (!this.reader) this.reader = new AccessLineReader([f.spec]);
-    else this.reader.add(f.spec);
-    this.formatOrigin = f.origin;
-    return true;
-  }
-
-  /** Lines that stopped parsing, or an Envoy restart: the ConfigMap may have changed (at most every few seconds). */
-  private async refreshFormat(force: boolean): Promise<boolean> {
-    if (!force && Date.now() - this.lastFormatRefresh < 5000) return false;
-    try {
-      const pod = await this.d.client.getJson<PodDoc>(this.podPath);
-      const before = this.reader?.formats[0];
-      return (await this.loadFormat(pod)) && this.reader!.formats[0] !== before;
-    } catch {
-      return false;
-    }
+  private statusOf(pod: PodDoc | undefined): ContainerStatus | undefined {
+    return containerStatusOf(pod, this.target.container);
   }
 
   /** Which instance to read next: a stopped one not yet finished first, then the running one. */
   private nextRead(cs: ContainerStatus): ReadPlan | undefined {
-    const done = (id: string | undefined) => !id || this.instances.get(id)?.finished === true;
+    const done = (id: string | undefined) => this.instances.finished(id);
     const prev = cs.lastState?.terminated?.containerID;
     const terminated = cs.state?.terminated?.containerID;
     if (prev && !done(prev)) return { containerId: prev, previous: true, follow: false };
@@ -274,100 +205,15 @@ export class ContainerTracker {
     return undefined;
   }
 
-  /** An instance not finished that the kubelet no longer serves: its unread tail is lost. */
-  private noteUnreachable(cs: ContainerStatus): void {
-    const visible = new Set([cs.containerID, cs.lastState?.terminated?.containerID, cs.state?.terminated?.containerID].filter(Boolean));
-    for (const i of this.instances.values()) {
-      if (i.finished || visible.has(i.containerId)) continue;
-      // Stored at once (ending a second after the oldest instance still visible started, as the status gives whole
-      // seconds), then narrowed to the first line read from that instance.
-      const started = cs.lastState?.terminated?.startedAt ?? cs.state?.running?.startedAt ?? cs.state?.terminated?.startedAt;
-      const until = started ? stampOf(new Date(Date.parse(started) + 1000).toISOString()) : null;
-      this.openGap = {
-        id: this.gap(i, i.wm?.time ?? null, until, 'instance-unreachable',
-          `instance ${i.containerId} is no longer served by the kubelet (it keeps one stopped instance): the container restarted at least twice while envoy-lens could not read it`),
-      };
-      this.finish(i);
-    }
-  }
-
-  /** Narrows the open gap's end to the first line read after it. */
-  private narrowOpenGap(to: string): void {
-    const g = this.openGap;
-    if (!g) return;
-    this.openGap = undefined;
-    void g.id.then((id) => (id === undefined ? undefined : this.d.store.setGapEnd(id, to))).catch((err: unknown) => this.fail('store', err));
-  }
-
-  /** Whether the watch's last view of the pod showed this instance stopped (so a clean end of its follow drained it). */
-  private seenStopped(containerId: string): boolean {
-    const cs = this.lastSeen ? this.statusOf(this.lastSeen) : undefined;
-    return cs?.state?.terminated?.containerID === containerId || cs?.lastState?.terminated?.containerID === containerId;
-  }
-
-  /** The pod is gone. An instance is complete only if its follow ended cleanly after it stopped; else a gap. */
+  /** The pod is gone: unfinished instances are settled (finished or gaps), and the tracker ends. */
   private podGone(): Outcome {
-    this.openGap = undefined;
-    const unfinished = [...this.instances.values()].filter((i) => !i.finished);
-    for (const i of unfinished) {
-      if (!(i.lastEnd === 'clean' && this.seenStopped(i.containerId))) {
-        this.gap(i, i.wm?.time ?? null, null, 'pod-deleted', `the pod was deleted before instance ${i.containerId} was read to its end`);
-      }
-      this.finish(i);
-    }
-    if (this.instances.size === 0) this.neverRead('the pod was deleted before envoy-lens could read its log');
+    this.instances.podGone(this.statusOf(this.lastSeen));
     return 'gone';
   }
 
-  /**
-   * The pod went away before this tracker read anything (it waited for a stream slot, or the pod lived only
-   * briefly): if its container ran, what it wrote is a gap.
-   */
+  /** The pod went away while this tracker waited to start. */
   neverRead(detail: string): void {
-    const cs = this.lastSeen ? this.statusOf(this.lastSeen) : undefined;
-    const ran = cs?.containerID ?? cs?.lastState?.terminated?.containerID;
-    if (!ran) return;
-    const t = this.target;
-    this.d.counters.gaps++;
-    void this.d.store
-      .recordGap({ namespace: t.namespace, pod: t.pod, podUid: t.podUid, container: t.container, containerId: ran, fromTime: null, toTime: null, reason: 'not-followed', detail })
-      .catch((err: unknown) => this.fail('store', err));
-  }
-
-  private gap(i: Instance, fromTime: string | null, toTime: string | null, reason: 'rotated' | 'instance-unreachable' | 'pod-deleted', detail: string): Promise<number | undefined> {
-    this.d.counters.gaps++;
-    const t = this.target;
-    return this.d.store
-      .recordGap({ sourceId: i.sourceId, namespace: t.namespace, pod: t.pod, podUid: t.podUid, container: t.container, containerId: i.containerId, fromTime, toTime, reason, detail })
-      .catch((err: unknown) => {
-        this.fail('store', err);
-        return undefined;
-      });
-  }
-
-  private finish(i: Instance): void {
-    i.finished = true;
-    this.d.writer.finish(i.sourceId, this.checkpoint(i));
-  }
-
-  private checkpoint(i: Instance): SourceCheckpoint {
-    return { linesRead: i.linesRead, watermark: i.wm?.time ?? null, watermarkCount: i.wm?.count ?? 0 };
-  }
-
-  private async instance(containerId: string): Promise<Instance> {
-    const known = this.instances.get(containerId);
-    if (known) return known;
-    const t = this.target;
-    const { sourceId, checkpoint } = await this.d.store.openSource({
-      key: `pod:${t.podUid}/${t.container}/${containerId}`, kind: 'pod', namespace: t.namespace, pod: t.pod, container: t.container,
-      podUid: t.podUid, containerId, location: `${t.namespace}/${t.pod}/${t.container}`, format: formatText(this.reader!.formats[0]!),
-    });
-    const i: Instance = {
-      containerId, sourceId, linesRead: checkpoint?.linesRead ?? 0, finished: checkpoint?.finished ?? false, lastEnd: 'none',
-      wm: checkpoint?.watermark ? { time: checkpoint.watermark, count: checkpoint.watermarkCount } : null,
-    };
-    this.instances.set(containerId, i);
-    return i;
+    this.instances.neverRead(this.statusOf(this.lastSeen), detail);
   }
 
   /** Whether the status still shows the planned instance where the request found it. */
@@ -392,7 +238,7 @@ export class ContainerTracker {
   }
 
   private async read(pod: PodDoc, plan: ReadPlan): Promise<Outcome> {
-    const i = await this.instance(plan.containerId);
+    const i = await this.instances.open(plan.containerId, this.classifier.current);
     this.containerId = plan.containerId;
     this.state = plan.follow ? 'following' : 'reading';
     const wmAtStart = i.wm;
@@ -431,7 +277,7 @@ export class ContainerTracker {
         if (!stamp) return;
         first = true;
         if (stamp > wmAtStart!.time) {
-          this.gap(i, wmAtStart!.time, stamp, 'rotated', `the log of instance ${i.containerId} was rotated while envoy-lens was away; lines between are not in the current file`);
+          this.instances.gap(i, wmAtStart!.time, stamp, 'rotated', `the log of instance ${i.containerId} was rotated while envoy-lens was away; lines between are not in the current file`);
         }
       };
       const arm = () => {
@@ -474,7 +320,7 @@ export class ContainerTracker {
           await this.consume(i, filter, tail);
         }
         i.tail = undefined;
-        this.finish(i);
+        this.instances.finish(i);
         this.backoff.reset();
       } else i.tail = tail;
       return 'ok';
@@ -500,24 +346,22 @@ export class ContainerTracker {
       i.linesRead++;
       c.linesRead++;
       c.rejected++;
-      this.d.writer.reject(i.sourceId, { seq: i.linesRead, reason: 'the kubelet line has no timestamp', column: 1, raw: line }, this.checkpoint(i));
+      this.d.writer.reject(i.sourceId, { seq: i.linesRead, reason: 'the kubelet line has no timestamp', column: 1, raw: line }, this.instances.checkpoint(i));
       return true;
     }
     if (filter.covered(parsed.time)) {
       c.resumedOver++;
       return false;
     }
-    if (AccessLineReader.announcesRestart(parsed.text)) await this.refreshFormat(true);
-    let verdict = this.reader!.read(parsed.text);
-    if (verdict.kind === 'rejected' && (await this.refreshFormat(false))) verdict = this.reader!.read(parsed.text);
-    if (this.openGap) this.narrowOpenGap(parsed.time);
+    const verdict = await this.classifier.classify(parsed.text);
+    this.instances.lineRead(parsed.time);
     i.wm = advance(i.wm, parsed.time);
     i.linesRead++;
     c.linesRead++;
     this.lines++;
     this.lastLineAt = Date.now();
     const seq = i.linesRead;
-    const after = this.checkpoint(i);
+    const after = this.instances.checkpoint(i);
     switch (verdict.kind) {
       case 'record': {
         const logTime = msOf(parsed.time);
