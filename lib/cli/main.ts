@@ -115,12 +115,8 @@ export function buildProgram(): Command {
       }
       if (opts.namespace && opts.allNamespaces) throw new UsageError('give either --namespace or --all-namespaces, not both');
       const format = opts.format !== undefined || opts.config !== undefined ? compiledFormatFrom(opts).spec : undefined;
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runCollect({
+      await untilSignalled((signal) =>
+        runCollect({
           databaseUrl: db, allNamespaces: Boolean(opts.allNamespaces), history: opts.history !== false,
           containers: opts.container ? String(opts.container).split(',').map((c: string) => c.trim()).filter(Boolean) : DEFAULT_CONTAINERS,
           maxStreams: opts.maxStreams, reportEveryMs: 30_000,
@@ -132,11 +128,8 @@ export function buildProgram(): Command {
           ...(format ? { format } : {}),
           ...(opts.config ? { formatOrigin: `--config ${opts.config}` } : {}),
           ...(opts.since !== undefined ? { sinceMs: parseTimeOption('--since', opts.since) } : {}),
-        }, (line) => console.log(line), stop.signal);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+        }, (line) => console.log(line), signal),
+      );
     });
 
   program
@@ -152,12 +145,8 @@ export function buildProgram(): Command {
     .option('--kubeconfig-out <file>', 'write the kubeconfig here (default: a temporary file, removed on exit)')
     .action(async (opts) => {
       if (opts.variant && opts.scenario !== 'seed') throw new UsageError('--variant applies to the seed scenario only');
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runSimulate({
+      await untilSignalled((signal) =>
+        runSimulate({
           port: opts.port,
           scenario: { name: opts.scenario, ...(opts.variant ? { variant: opts.variant } : {}) },
           seed: opts.seed,
@@ -165,14 +154,25 @@ export function buildProgram(): Command {
           ...(opts.ipReuseDelay !== undefined ? { ipReuseDelayMs: opts.ipReuseDelay * 1000 } : {}),
           ...(opts.configChange ? { configChange: opts.configChange } : {}),
           ...(opts.kubeconfigOut ? { kubeconfigOut: opts.kubeconfigOut } : {}),
-        }, (line) => console.log(line), stop.signal);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+        }, (line) => console.log(line), signal),
+      );
     });
 
   return program;
+}
+
+/** Runs a long-lived command until SIGINT or SIGTERM aborts its signal; it then finishes its work and returns. */
+async function untilSignalled(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await run(stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function integer(name: string, min: number, max: number) {
