@@ -53,6 +53,21 @@ describe('collector: streams and their faults', () => {
       assert.ok(st.totals.resumedOver > 0, 'the resumes re-sent the watermark second and skipped it');
     }));
 
+  it('a stream that brought lines before it was cut is resumed at once, however often it happens', () =>
+    withBench({ sim: { rate: 100 } }, async (b) => {
+      const reopened: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        await pause(300);
+        while (b.sim.api.streams.count('log') === 0) await pause(10);
+        await b.control('streams/drop', { kind: 'log' });
+        const cut = Date.now();
+        while (b.sim.api.streams.count('log') === 0) await pause(10);
+        reopened.push(Date.now() - cut);
+      }
+      assert.ok(Math.max(...reopened) < 1500, `reconnect delays ${reopened.join(', ')} ms: the back-off must not grow across streams that made progress`);
+      exactlyOnce(await b.settle(), ok);
+    }));
+
   it('a stream ended cleanly while the container runs (an idle cut): followed again', () =>
     withBench({}, async (b) => {
       await pause(500);

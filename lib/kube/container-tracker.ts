@@ -80,7 +80,7 @@ export class ContainerTracker {
   private lastSeen?: PodDoc;
   /** A Retry-After the API asked for with its last error. */
   private retryAfterMs = 0;
-  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 20_000 });
+  private readonly backoff = new Backoff({ initialMs: 200, maxMs: 20_000 });
   private readonly podPath: string;
   private readonly logPath: string;
 
@@ -248,6 +248,7 @@ export class ContainerTracker {
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     let stalled = false;
     let silence: NodeJS.Timeout | undefined;
+    let delivered = false;
     // Until this read ends cleanly, the instance is not known to be drained.
     i.lastEnd = 'broken';
     try {
@@ -294,7 +295,6 @@ export class ContainerTracker {
         }, this.d.options.silenceMs);
       };
       arm();
-      let delivered = false;
       for await (const chunk of body) {
         arm();
         for (const line of splitter.push(chunk as Buffer)) {
@@ -328,6 +328,8 @@ export class ContainerTracker {
       clearTimeout(silence);
       if (this.stopped) return 'ok';
       if (!stalled) this.fail('stream', err);
+      // A stream that brought lines before it broke was progress: reconnect soon, not after a grown back-off.
+      if (delivered) this.backoff.reset();
       return 'retry';
     } finally {
       clearTimeout(silence);
