@@ -66,7 +66,8 @@ test('kubectl get pods -w sees a pod created after it started', async () => {
   try {
     await waitForOutput(child, 'web-1');
     store.create(testPod('web-2', '10.244.0.12'));
-    const out = await waitForOutput(child, 'web-2');
+    // kubectl may print a row in more than one write: wait for the whole row.
+    const out = await waitForOutput(child, (text) => /web-2\s+2\/2\s+Running/.test(text));
     assert.match(out, /web-2\s+2\/2\s+Running/);
   } finally {
     child.kill();
