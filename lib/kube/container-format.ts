@@ -6,7 +6,7 @@ import type { FormatSpec } from '../envoy/compile-format.ts';
 import { ISTIO_DEFAULT_FORMAT } from '../envoy/default-formats.ts';
 import { pickAccessLogger, readEnvoyConfigFile } from '../envoy/envoy-config.ts';
 import { KubeApiError, type KubeClient } from './kube-client.ts';
-import { envoyConfigSource } from './pod-envoy-config.ts';
+import { envoyConfigSource } from '../envoy/config/pod-config-source.ts';
 
 export type FormatResolution = { ok: true; spec: FormatSpec; origin: string } | { ok: false; error: string };
 

@@ -1,7 +1,7 @@
 // Where a simulated Envoy gets its bootstrap: inline (istio-proxy, whose config istiod pushes over xDS) or the file its
 // pod mounts from a ConfigMap, read from the store as the kubelet would project it. And what a pod created through
 // the API runs: a container named envoy/istio-proxy or running an Envoy image is an Envoy, anything else an app.
-import { envoyConfigSource, type EnvoyConfigSource } from '../../pod-envoy-config.ts';
+import { envoyConfigSource, type EnvoyConfigSource } from '../../../envoy/config/pod-config-source.ts';
 import type { ObjectStore } from '../api/object-store.ts';
 import type { WorkloadContainer } from '../scenario/scenario-spec.ts';
 import type { PodModel } from './pod-model.ts';

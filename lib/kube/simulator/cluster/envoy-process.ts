@@ -2,7 +2,7 @@
 // happens when that bootstrap changes. A hot restart (epoch + 1) replaces the sidecar in the same container; a config
 // Envoy refuses leaves the old epoch serving. Building a sidecar from text that Envoy would reject fails with the
 // reason, which the kubelet turns into a crash at start.
-import type { EnvoyConfigSource } from '../../pod-envoy-config.ts';
+import type { EnvoyConfigSource } from '../../../envoy/config/pod-config-source.ts';
 import { EnvoySidecar, type EnvoySidecarOptions } from '../scenario/envoy-sidecar.ts';
 import type { EnvoyRole } from '../scenario/scenario-spec.ts';
 

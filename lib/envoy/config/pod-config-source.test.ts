@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { envoyConfigSource } from './pod-envoy-config.ts';
+import { envoyConfigSource } from './pod-config-source.ts';
 
 const pod = (container: Record<string, unknown>, volumes: unknown[] = []) => ({
   metadata: { name: 'p', namespace: 'shop' },
