@@ -1,49 +1,10 @@
 // What the analysis reads, as plain values the store hands over: records aggregated per second, the IP and endpoint
 // history the collector kept, and the Kubernetes objects it saw. Pure functions in this folder take these and return
 // reports and findings; only run-analysis.ts talks to the store.
+import type { FailureCell, TrafficCell } from '../store/analysis-store.ts';
 import type { EndpointRow, IpRow } from '../store/collector-store.ts';
-import type { EndpointKind } from '../store/ingest-store.ts';
 
-export type { EndpointRow, IpRow };
-
-/** The pod (and container) whose Envoy wrote some records. Null namespace/pod: an imported file not tied to a pod. */
-export interface SourcePod {
-  namespace: string | null;
-  pod: string | null;
-}
-
-/**
- * Records that share a source pod, Envoy cluster, upstream and second, counted. One row per combination keeps a day of
- * traffic small while keeping each record's time to the second, which is what expected shares are computed at.
- */
-export interface TrafficCell {
-  sourceNamespace: string | null;
-  sourcePod: string | null;
-  /** %UPSTREAM_CLUSTER%, null when the format lacks it. */
-  cluster: string | null;
-  upstreamIp: string | null;
-  upstreamKind: EndpointKind | null;
-  upstreamNamespace: string | null;
-  upstreamPod: string | null;
-  upstreamService: string | null;
-  /** Records of the cell whose upstream was near an IP hand-over. */
-  ambiguous: number;
-  /** Epoch seconds (floor of startTime). */
-  second: number;
-  count: number;
-}
-
-/** Responses of a source and cluster in one second that Envoy itself failed with 503 and UH, UF or NR. */
-export interface FailureCell {
-  sourceNamespace: string | null;
-  sourcePod: string | null;
-  cluster: string | null;
-  upstreamIp: string | null;
-  /** The flag that was set (one cell per flag: a record with `UH,UF` counts under UH). */
-  flag: 'UH' | 'UF' | 'NR';
-  second: number;
-  count: number;
-}
+export type { EndpointRow, FailureCell, IpRow, TrafficCell };
 
 /** A Service as the collector last saw it. */
 export interface ServiceInfo {
@@ -70,6 +31,8 @@ export interface PodInfo {
   workload: { kind: string; name: string };
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The containers the collector follows as Envoys (e.g. envoy, istio-proxy). */
+  envoyContainers: string[];
   /** The pod spec as served (containers, volumes), for finding each Envoy's config. */
   spec: unknown;
   deletedMs: number | null;

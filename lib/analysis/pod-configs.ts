@@ -30,7 +30,7 @@ export function podEnvoyConfigs(pods: PodInfo[], configMaps: ConfigMapInfo[], op
   const out: PodEnvoyConfig[] = [];
   for (const pod of pods) {
     if (pod.deletedMs !== null && !options.includeDeleted) continue;
-    for (const container of containersOf(pod.spec).filter((c) => ENVOY_CONTAINERS.includes(c))) {
+    for (const container of containersOf(pod.spec).filter((c) => (pod.envoyContainers.length ? pod.envoyContainers : ENVOY_CONTAINERS).includes(c))) {
       const source = envoyConfigSource({ metadata: { namespace: pod.namespace }, spec: pod.spec }, container);
       if (source.kind === 'unresolved') continue;
       if (source.kind === 'inline') {

@@ -8,6 +8,7 @@ import type { Attribution } from '../store/ingest-store.ts';
 import { Informer, type KubeObjectLike } from './informer.ts';
 import { IpHistory, type Attributed } from './ip-history.ts';
 import type { KubeClient } from './kube-client.ts';
+import { KubeSnapshots } from './kube-snapshots.ts';
 
 interface PodObject extends KubeObjectLike {
   spec?: { nodeName?: string };
@@ -26,6 +27,8 @@ export interface ClusterHistoryOptions {
   idleTimeoutMs?: number;
   handoverWindowMs?: number;
   onError?: (message: string) => void;
+  /** Container names followed as Envoys: pods running one are kept for the analysis, with their ConfigMaps. */
+  envoyContainers?: string[];
 }
 
 const podIps = (p: PodObject): string[] => {
@@ -50,6 +53,7 @@ export class ClusterHistory {
   private readonly endpoints = new Map<string, EndpointRow & { id: number }>();
   private writes: Promise<unknown> = Promise.resolve();
   private readonly onError: (message: string) => void;
+  private readonly snapshots: KubeSnapshots;
 
   constructor(
     private readonly client: KubeClient,
@@ -58,6 +62,7 @@ export class ClusterHistory {
   ) {
     this.ips = new IpHistory({ handoverWindowMs: options.handoverWindowMs ?? 10_000 });
     this.onError = options.onError ?? (() => {});
+    this.snapshots = new KubeSnapshots(client, store, options.envoyContainers ?? ['envoy', 'istio-proxy'], this.onError);
   }
 
   /** Loads what earlier runs stored, then lists and watches; resolves once the first lists are in. */
@@ -93,6 +98,7 @@ export class ClusterHistory {
   async stop(): Promise<void> {
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.writes;
+    await this.snapshots.flush();
   }
 
   /** Upstream and caller of a record at its own time. `self` is the pod whose Envoy wrote it. */
@@ -122,6 +128,7 @@ export class ClusterHistory {
   }
 
   private podChanged(p: PodObject, old?: PodObject): void {
+    this.snapshots.pod(p);
     const now = Date.now();
     const uid = p.metadata.uid ?? '';
     const ips = podIps(p);
@@ -133,11 +140,13 @@ export class ClusterHistory {
   }
 
   private podGone(p: PodObject): void {
+    this.snapshots.pod(p, true);
     const now = Date.now();
     for (const ip of podIps(p).concat(p.status?.podIP ? [p.status.podIP] : [])) this.save(this.ips.podIpGone(p.metadata.uid ?? '', ip, now));
   }
 
   private serviceChanged(s: ServiceObject, old?: ServiceObject): void {
+    this.snapshots.service(s);
     const now = Date.now();
     const uid = s.metadata.uid ?? '';
     const ips = serviceIps(s);
@@ -146,6 +155,7 @@ export class ClusterHistory {
   }
 
   private serviceGone(s: ServiceObject): void {
+    this.snapshots.service(s, true);
     const now = Date.now();
     for (const ip of serviceIps(s)) this.save(this.ips.serviceIpGone(s.metadata.uid ?? '', ip, now));
   }

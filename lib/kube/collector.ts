@@ -82,6 +82,7 @@ export class Collector {
       this.history = new ClusterHistory(o.client, o.store, {
         ...(o.watchIdleMs ? { idleTimeoutMs: o.watchIdleMs } : {}),
         onError: (m) => this.counters.error('watch', m),
+        envoyContainers: this.containers,
       });
     }
   }

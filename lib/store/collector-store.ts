@@ -1,5 +1,6 @@
 // What the live collector keeps besides records: the container instances it has read, gaps it could not fill, the
 // history of pod and Service IPs and of Service endpoints, and its status for the dashboard.
+import type { KubeObjectRow } from './analysis-store.ts';
 import type { Checkpoint, IngestStore } from './ingest-store.ts';
 import { databaseKind, redact } from './database-url.ts';
 
@@ -71,6 +72,8 @@ export interface CollectorStore extends IngestStore {
   openEndpoint(row: EndpointRow): Promise<number>;
   closeEndpoint(id: number, toMs: number): Promise<void>;
   openEndpoints(): Promise<EndpointRow[]>;
+  /** Keeps the latest state of a Kubernetes object the analysis reads (firstSeenMs is kept from the first save). */
+  saveKubeObject(row: KubeObjectRow): Promise<void>;
   writeStatus(id: string, json: string): Promise<void>;
   readStatuses(): Promise<CollectorStatusRow[]>;
 }

@@ -1,5 +1,6 @@
 // SQLite side of the collector store: small, infrequent writes (gaps, IP ranges, endpoints, status) beside the hot
 // record path it inherits.
+import type { KubeObjectRow } from '../analysis-store.ts';
 import type { CollectorStatusRow, CollectorStore, EndpointRow, GapRow, IpRow, KnownInstance } from '../collector-store.ts';
 import type { Checkpoint } from '../ingest-store.ts';
 import { SqliteIngestStore } from './sqlite-ingest-store.ts';
@@ -80,6 +81,17 @@ export class SqliteCollectorStore extends SqliteIngestStore implements Collector
   async openEndpoints(): Promise<EndpointRow[]> {
     const rows = this.db.prepare(`SELECT "id", "namespace", "service", "ip", "pod", "podUid", "fromTime" FROM "EndpointMember" WHERE "toTime" IS NULL`).all() as (Omit<EndpointRow, 'fromMs' | 'toMs'> & { fromTime: number })[];
     return rows.map((r) => ({ id: r.id!, namespace: r.namespace, service: r.service, ip: r.ip, pod: r.pod, podUid: r.podUid, fromMs: Number(r.fromTime), toMs: null }));
+  }
+
+  async saveKubeObject(o: KubeObjectRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO "KubeObject" ("kind", "namespace", "name", "uid", "json", "firstSeen", "lastSeen", "deletedAt")
+         VALUES (@kind, @namespace, @name, @uid, @json, @firstSeenMs, @lastSeenMs, @deletedMs)
+         ON CONFLICT ("kind", "uid") DO UPDATE SET "namespace" = excluded."namespace", "name" = excluded."name",
+           "json" = excluded."json", "lastSeen" = excluded."lastSeen", "deletedAt" = excluded."deletedAt"`,
+      )
+      .run(o);
   }
 
   async writeStatus(id: string, json: string): Promise<void> {
