@@ -6,12 +6,16 @@ const settingsSchema = z.object({
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
   /** A kubeconfig: the dashboard process then runs the live collector too (the demo does this). */
   ENVOY_LENS_COLLECT_KUBECONFIG: z.string().min(1).optional(),
+  /** Rule codes silenced everywhere, comma-separated (EL0003,EL0009). */
+  ENVOY_LENS_SUPPRESS: z.string().regex(/^\s*(EL\d{4}\s*(,\s*EL\d{4}\s*)*)?$/i, 'expected rule codes separated by commas, like EL0003,EL0009').default(''),
 });
 
 export interface Settings {
   databaseUrl: string;
   /** Run the collector inside the dashboard process, against this kubeconfig. */
   collectKubeconfig?: string;
+  /** Rule codes silenced everywhere. */
+  suppress: string[];
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -22,6 +26,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   return {
     databaseUrl: parsed.data.DATABASE_URL,
+    suppress: parsed.data.ENVOY_LENS_SUPPRESS.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean),
     ...(parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG ? { collectKubeconfig: parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG } : {}),
   };
 }

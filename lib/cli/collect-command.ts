@@ -7,6 +7,7 @@ import { statusText, type CollectorStatus } from '../kube/collector-status.ts';
 import { KubeClient } from '../kube/kube-client.ts';
 import { openCollectorStore } from '../store/collector-store.ts';
 import { redact } from '../store/database-url.ts';
+import { startAnalysisLoop, type AnalysisLoop } from '../analysis/analysis-loop.ts';
 
 export interface CollectOptions {
   databaseUrl: string;
@@ -25,6 +26,10 @@ export interface CollectOptions {
   history: boolean;
   /** Every this many ms, a one-line summary (0: never). */
   reportEveryMs: number;
+  /** Every this many ms, the analysis refreshes the stored findings (0: never). */
+  analyseEveryMs?: number;
+  /** Rule codes silenced everywhere. */
+  suppress?: string[];
 }
 
 export async function runCollect(o: CollectOptions, log: (line: string) => void, signal: AbortSignal): Promise<void> {
@@ -33,6 +38,7 @@ export async function runCollect(o: CollectOptions, log: (line: string) => void,
   const store = await openCollectorStore(o.databaseUrl);
   let collector: Collector | undefined;
   let report: NodeJS.Timeout | undefined;
+  let analysis: AnalysisLoop | undefined;
   try {
     collector = await Collector.start({
       client, store, containers: o.containers, maxStreams: o.maxStreams, history: o.history,
@@ -46,6 +52,7 @@ export async function runCollect(o: CollectOptions, log: (line: string) => void,
     log(`collecting from ${client.server} (${namespace ? `namespace ${namespace}` : 'all namespaces'}${o.labelSelector ? `, pods ${o.labelSelector}` : ''}; containers ${o.containers.join(', ')}) into ${redact(o.databaseUrl)}`);
     log(`following ${collector.status().followed} containers; Ctrl-C stops (what was read is committed first)`);
     if (o.reportEveryMs > 0) report = setInterval(() => log(summary(collector!.status())), o.reportEveryMs);
+    if ((o.analyseEveryMs ?? 30_000) > 0) analysis = startAnalysisLoop(o.databaseUrl, { everyMs: o.analyseEveryMs ?? 30_000, suppress: o.suppress ?? [], log });
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -56,6 +63,7 @@ export async function runCollect(o: CollectOptions, log: (line: string) => void,
       await collector.stop();
       log(`stopped: ${summary(collector.status())}`);
     }
+    await analysis?.stop();
     await store.close();
   }
 }

@@ -12,7 +12,7 @@ import { KubeSnapshots } from './kube-snapshots.ts';
 
 interface PodObject extends KubeObjectLike {
   spec?: { nodeName?: string };
-  status?: { podIP?: string; podIPs?: { ip: string }[]; startTime?: string; phase?: string };
+  status?: { podIP?: string; podIPs?: { ip: string }[]; startTime?: string; phase?: string; conditions?: { type?: string; status?: string; lastTransitionTime?: string }[] };
 }
 
 interface ServiceObject extends KubeObjectLike {
@@ -52,6 +52,9 @@ export class ClusterHistory {
   /** Open endpoint ranges by `namespace/service/ip`, with their stored ids. */
   private readonly endpoints = new Map<string, EndpointRow & { id: number }>();
   private writes: Promise<unknown> = Promise.resolve();
+  /** The first lists are in: later endpoint changes happen now, earlier ones date from when their pod became ready. */
+  private synced = false;
+  private pods?: Informer<PodObject>;
   private readonly onError: (message: string) => void;
   private readonly snapshots: KubeSnapshots;
 
@@ -86,9 +89,14 @@ export class ClusterHistory {
       update: () => this.slicesChanged(slices),
       delete: () => this.slicesChanged(slices),
     }, this.onError);
+    this.pods = pods;
     this.informers.push(pods, services, slices);
     for (const i of this.informers) i.start();
     await Promise.all(this.informers.map((i) => i.synced));
+    // Endpoints found in the first lists were ready before the collector looked: date them from their pod's Ready
+    // condition, so records written before the collector started are measured against them.
+    this.synced = true;
+    this.slicesChanged(slices);
     // Ranges stored as open by an earlier run whose pod or Service is gone now: they ended while no one watched.
     const now = Date.now();
     for (const row of this.ips.closeMissing('pod', new Set(pods.list().map((p) => p.metadata.uid ?? '')), now)) this.save(row);
@@ -160,6 +168,13 @@ export class ClusterHistory {
     for (const ip of serviceIps(s)) this.save(this.ips.serviceIpGone(s.metadata.uid ?? '', ip, now));
   }
 
+  /** When a pod became ready (its Ready condition's last transition), or `now` when unknown. */
+  private readySince(uid: string | undefined, now: number): number {
+    const pod = uid ? this.pods?.list().find((p) => p.metadata.uid === uid) : undefined;
+    const ready = pod?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+    return seenAt(ready?.lastTransitionTime, now);
+  }
+
   /** Recomputes the ready endpoints of every Service from the slices and stores what opened and closed. */
   private slicesChanged(slices: Informer<SliceObject>): void {
     const now = Date.now();
@@ -171,7 +186,8 @@ export class ClusterHistory {
       for (const e of s.endpoints ?? []) {
         if (e.conditions?.ready === false) continue;
         for (const ip of e.addresses ?? []) {
-          ready.set(`${namespace}/${service}/${ip}`, { namespace, service, ip, pod: e.targetRef?.name ?? null, podUid: e.targetRef?.uid ?? null, fromMs: now, toMs: null });
+          const fromMs = this.synced ? now : this.readySince(e.targetRef?.uid, now);
+          ready.set(`${namespace}/${service}/${ip}`, { namespace, service, ip, pod: e.targetRef?.name ?? null, podUid: e.targetRef?.uid ?? null, fromMs, toMs: null });
         }
       }
     }

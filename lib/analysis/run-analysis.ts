@@ -1,0 +1,149 @@
+// One analysis run: reads a window of traffic and the cluster's history from the store, runs every rule, attaches
+// sample records, marks what is silenced, and (refreshFindings) stores the result in place of the last one.
+import type { AnalysisStore, FindingRow } from '../store/analysis-store.ts';
+import type { AnalysisInput } from './analysis-input.ts';
+import { balanceReport, type BalanceReport } from './balance.ts';
+import { balanceFindings } from './balance-findings.ts';
+import { leakFindings, leakGroups, type LeakGroup } from './clusterip-leak.ts';
+import { resourceName, type Finding, type ResourceRef } from './finding.ts';
+import { headlessFix } from './headless-fix.ts';
+import { readKubeObjects } from './kube-objects.ts';
+import { clusterLookup, podEnvoyConfigs, type PodEnvoyConfig } from './pod-configs.ts';
+import { workloadLookup } from './source-workloads.ts';
+import { suppressionOf } from './suppression.ts';
+import { trafficFindings } from './traffic-findings.ts';
+
+export const DEFAULT_WINDOW_MS = 60 * 60_000;
+export const DEFAULT_BUCKET_MS = 60_000;
+
+export interface AnalysisOptions {
+  /** The window; by default the hour that ends with the newest record. */
+  fromMs?: number;
+  toMs?: number;
+  bucketMs?: number;
+  /** Codes silenced everywhere. */
+  suppress?: Iterable<string>;
+  now?: number;
+}
+
+export interface ReportedFinding extends Finding {
+  /** Why it is silenced; null when shown. */
+  suppressedBy: string | null;
+}
+
+export interface AnalysisRun {
+  fromMs: number;
+  toMs: number;
+  analyzedAtMs: number;
+  findings: ReportedFinding[];
+  balance: BalanceReport;
+  /** Things the run could not read (a stored object that did not fit, a config that did not parse). */
+  notes: string[];
+}
+
+/** The window to analyse: as asked, else the hour that ends with the newest record (an empty hour before `now`). */
+export async function analysisWindow(store: AnalysisStore, o: AnalysisOptions): Promise<{ fromMs: number; toMs: number }> {
+  if (o.fromMs !== undefined && o.toMs !== undefined) return { fromMs: o.fromMs, toMs: o.toMs };
+  const range = await store.recordTimeRange();
+  const toMs = o.toMs ?? range?.toMs ?? o.now ?? Date.now();
+  return { fromMs: o.fromMs ?? Math.max(range?.fromMs ?? toMs - DEFAULT_WINDOW_MS, toMs - DEFAULT_WINDOW_MS), toMs };
+}
+
+export async function loadAnalysisInput(store: AnalysisStore, window: { fromMs: number; toMs: number }): Promise<{ input: AnalysisInput; notes: string[] }> {
+  const [traffic, failures, ips, endpoints, objects] = await Promise.all([
+    store.trafficCells(window.fromMs, window.toMs),
+    store.failureCells(window.fromMs, window.toMs),
+    store.ipHistory(),
+    store.endpointHistory(),
+    store.kubeObjects(),
+  ]);
+  const k = readKubeObjects(objects);
+  return { input: { ...window, traffic, failures, ips, endpoints, services: k.services, pods: k.pods, configMaps: k.configMaps }, notes: k.skipped };
+}
+
+export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Promise<AnalysisRun> {
+  const window = await analysisWindow(store, o);
+  const { input, notes } = await loadAnalysisInput(store, window);
+  const configs = podEnvoyConfigs(input.pods, input.configMaps, { includeDeleted: true });
+  for (const c of configs) if (c.error && c.pod.deletedMs === null) notes.push(`${c.pod.namespace}/${c.pod.name} ${c.container}: ${c.error}`);
+  const clusterOf = clusterLookup(configs);
+  const workloadOf = workloadLookup(input.pods);
+
+  const leaks = leakFindings(leakGroups(input.traffic, workloadOf), {
+    fixFor: (g) => leakFix(g, input, configs),
+    relatedOf: (g) => leakRelated(g, configs),
+  });
+  const balance = balanceReport({
+    traffic: input.traffic, endpoints: input.endpoints, ips: input.ips, fromMs: window.fromMs, toMs: window.toMs,
+    bucketMs: o.bucketMs ?? DEFAULT_BUCKET_MS,
+    policyOf: (ns, pod, cluster) => clusterOf(ns, pod, cluster)?.lbPolicy,
+  });
+  const traffic = trafficFindings({ traffic: input.traffic, failures: input.failures, ips: input.ips, pods: input.pods });
+
+  const findings = [...leaks, ...balanceFindings(balance, { workloadOf }), ...traffic];
+  for (const f of leaks) await attachSamples(store, f, window);
+  const globalCodes = new Set([...(o.suppress ?? [])].map((c) => c.toUpperCase()));
+  const sources = { services: input.services, pods: input.pods, configMaps: input.configMaps, globalCodes };
+  return {
+    ...window,
+    analyzedAtMs: o.now ?? Date.now(),
+    findings: findings.map((f) => ({ ...f, suppressedBy: suppressionOf(f, sources) })),
+    balance,
+    notes,
+  };
+}
+
+/** Runs the analysis and stores its findings in place of the last run's. */
+export async function refreshFindings(store: AnalysisStore, o: AnalysisOptions = {}): Promise<AnalysisRun> {
+  const run = await analyse(store, o);
+  await store.replaceFindings(run.findings.map((f) => findingRow(f, run.analyzedAtMs)));
+  return run;
+}
+
+export function findingRow(f: ReportedFinding, analyzedAtMs: number): FindingRow {
+  const loc = f.location;
+  const where = loc?.configMap ? `ConfigMap ${loc.configMap.namespace}/${loc.configMap.name} ${loc.configMap.key}` : loc?.file;
+  return {
+    key: f.key, code: f.code, severity: f.severity, resourceKind: f.resource.kind, resourceNamespace: f.resource.namespace ?? null,
+    resourceName: f.resource.name, location: where ? `${where}${loc?.line ? `:${loc.line}` : ''}` : null, title: f.title, message: f.message,
+    fixJson: f.fix ? JSON.stringify(f.fix) : null, evidenceJson: JSON.stringify(f.evidence), firstSeenMs: f.firstSeenMs, lastSeenMs: f.lastSeenMs,
+    suppressedBy: f.suppressedBy, analyzedAtMs,
+  };
+}
+
+const configsOfGroup = (g: LeakGroup, configs: PodEnvoyConfig[]) =>
+  configs.filter((c) => c.pod.namespace === g.workload.namespace && g.sourcePods.includes(c.pod.name) && c.config?.clusters.some((k) => k.name === g.cluster));
+
+function leakFix(g: LeakGroup, input: AnalysisInput, configs: PodEnvoyConfig[]) {
+  const service = input.services.find((s) => s.namespace === g.serviceNamespace && s.name === g.service && s.deletedMs === null);
+  if (!service || !g.cluster) return undefined;
+  // The config of a pod still running, else of the last one that sent the leaking records: what runs now.
+  const config = configsOfGroup(g, configs).sort((a, b) => (a.pod.deletedMs ?? Infinity) - (b.pod.deletedMs ?? Infinity)).at(-1);
+  const ref = config?.configMap;
+  const configMap = ref ? input.configMaps.find((c) => c.namespace === ref.namespace && c.name === ref.name) : undefined;
+  return headlessFix({
+    service, services: input.services, cluster: g.cluster,
+    ...(configMap && ref ? { source: { kind: 'configMap' as const, configMap, key: ref.key } } : {}),
+  }).fix;
+}
+
+function leakRelated(g: LeakGroup, configs: PodEnvoyConfig[]): ResourceRef[] {
+  const refs: ResourceRef[] = g.sourcePods.map((name) => ({ kind: 'Pod', namespace: g.workload.namespace, name }));
+  for (const c of configsOfGroup(g, configs)) {
+    if (c.configMap && !refs.some((r) => r.kind === 'ConfigMap' && resourceName(r) === `${c.configMap!.namespace}/${c.configMap!.name}`)) {
+      refs.push({ kind: 'ConfigMap', namespace: c.configMap.namespace, name: c.configMap.name });
+    }
+  }
+  return refs;
+}
+
+async function attachSamples(store: AnalysisStore, f: Finding, window: { fromMs: number; toMs: number }): Promise<void> {
+  const e = f.evidence as { cluster?: string | null; clusterIps?: string[]; sourcePods?: string[]; workload?: { namespace: string | null } };
+  const samples = await store.sampleRecords({
+    ...window,
+    ...(e.cluster !== undefined ? { cluster: e.cluster } : {}),
+    ...(e.clusterIps?.[0] ? { upstreamIp: e.clusterIps[0] } : {}),
+    ...(e.sourcePods?.[0] ? { sourcePod: e.sourcePods[0], sourceNamespace: e.workload?.namespace ?? null } : {}),
+  }, 3);
+  f.evidence.samples = samples;
+}
