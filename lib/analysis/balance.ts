@@ -35,6 +35,9 @@ export interface BalanceInput {
   bucketMs: number;
   /** The lb policy of a sidecar's cluster; undefined when its config was not seen. */
   policyOf: (sourceNamespace: string | null, sourcePod: string | null, cluster: string | null) => LbPolicy | undefined;
+  /** Why a sidecar's cluster cannot spread over several hosts whatever its policy (a LOGICAL_DNS cluster uses one
+   * address at a time); null or absent when it can. */
+  singleHostOf?: (sourceNamespace: string | null, sourcePod: string | null, cluster: string | null) => string | null;
 }
 
 /** 'equal-share': every ready endpoint should get an equal share. 'none': the policy promises no split. */
@@ -148,6 +151,12 @@ export function expectationOf(policy: LbPolicy | undefined): { policy: LbPolicy;
   const effective = policy ?? 'ROUND_ROBIN';
   if (EQUAL_SHARE_POLICIES.includes(effective)) return { policy: effective, policyKnown: policy !== undefined, expectation: 'equal-share', expectationReason: null };
   return { policy: effective, policyKnown: policy !== undefined, expectation: 'none', expectationReason: NO_EXPECTATION[effective] ?? `${effective}: no equal split is expected` };
+}
+
+function sourceExpectation(input: BalanceInput, source: SourcePod, cluster: string | null): ReturnType<typeof expectationOf> {
+  const own = expectationOf(input.policyOf(source.namespace, source.pod, cluster));
+  const single = input.singleHostOf?.(source.namespace, source.pod, cluster) ?? null;
+  return single ? { ...own, expectation: 'none', expectationReason: single } : own;
 }
 
 const sourceKeyOf = (c: TrafficCell) => (c.sourcePod ? `${c.sourceNamespace ?? ''}/${c.sourcePod}` : FILE_SOURCE_KEY);
@@ -328,7 +337,7 @@ export function balanceReport(input: BalanceInput): BalanceReport {
     }
     const sourceReports = [...sources.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, { source, acc }]) => acc.finish({ key, source, ...expectationOf(input.policyOf(source.namespace, source.pod, cluster)) }, timeline, fromMs, toMs));
+      .map(([key, { source, acc }]) => acc.finish({ key, source, ...sourceExpectation(input, source, cluster) }, timeline, fromMs, toMs));
     clusters.push({
       cluster,
       label: cluster ?? NO_CLUSTER_LABEL,

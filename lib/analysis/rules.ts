@@ -146,3 +146,9 @@ export const isRuleCode = (s: string): s is RuleCode => Object.hasOwn(RULES, s);
 
 /** The dashboard page that explains a rule. */
 export const ruleUrl = (code: RuleCode) => `/rules/${code}`;
+
+/** How to silence a rule, for its page and the CLI help. */
+export const SUPPRESS_HINT = (code: RuleCode) =>
+  `For one resource: annotate the Service, ConfigMap or pod the finding is about with envoy-lens.io/suppress: ${code} ` +
+  `(several codes separated by commas; "all" for every rule). Everywhere: set ENVOY_LENS_SUPPRESS=${code} or pass ` +
+  `--suppress ${code}. Silenced findings are still listed, marked as silenced.`;

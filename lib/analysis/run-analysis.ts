@@ -6,6 +6,7 @@ import { balanceReport, type BalanceReport } from './balance.ts';
 import { balanceFindings } from './balance-findings.ts';
 import { leakFindings, leakGroups, type LeakGroup } from './clusterip-leak.ts';
 import { resourceName, type Finding, type ResourceRef } from './finding.ts';
+import { checkPodConfigs } from './config-checks.ts';
 import { headlessFix } from './headless-fix.ts';
 import { readKubeObjects } from './kube-objects.ts';
 import { clusterLookup, podEnvoyConfigs, type PodEnvoyConfig } from './pod-configs.ts';
@@ -77,10 +78,17 @@ export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Pr
     traffic: input.traffic, endpoints: input.endpoints, ips: input.ips, fromMs: window.fromMs, toMs: window.toMs,
     bucketMs: o.bucketMs ?? DEFAULT_BUCKET_MS,
     policyOf: (ns, pod, cluster) => clusterOf(ns, pod, cluster)?.lbPolicy,
+    singleHostOf: (ns, pod, cluster) => (clusterOf(ns, pod, cluster)?.type === 'LOGICAL_DNS'
+      ? 'LOGICAL_DNS: Envoy connects to one address of the DNS answer at a time, so no equal split is expected (see EL0003)'
+      : null),
   });
   const traffic = trafficFindings({ traffic: input.traffic, failures: input.failures, ips: input.ips, pods: input.pods });
 
-  const findings = [...leaks, ...balanceFindings(balance, { workloadOf }), ...traffic];
+  const current = configs.filter((c) => c.pod.deletedMs === null);
+  const namespaces = new Set([...input.services, ...input.pods, ...input.configMaps].map((o) => o.namespace));
+  const checked = checkPodConfigs(current, input.services.filter((s) => s.deletedMs === null), { configMaps: input.configMaps, namespaces });
+  for (const e of checked.errors) notes.push(`${e.error}`);
+  const findings = [...leaks, ...withoutConfirmedPredictions(checked.findings, leaks), ...balanceFindings(balance, { workloadOf }), ...traffic];
   for (const f of leaks) await attachSamples(store, f, window);
   const globalCodes = new Set([...(o.suppress ?? [])].map((c) => c.toUpperCase()));
   const sources = { services: input.services, pods: input.pods, configMaps: input.configMaps, globalCodes };
@@ -91,6 +99,15 @@ export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Pr
     balance,
     notes,
   };
+}
+
+/**
+ * A predicted leak (EL0002) that traffic confirms (EL0001 for the same Envoy cluster and Service) is one problem: the
+ * traffic finding, with its counts, stands for it.
+ */
+function withoutConfirmedPredictions(config: Finding[], leaks: Finding[]): Finding[] {
+  const confirmed = new Set(leaks.map((f) => `${(f.evidence as { cluster?: string | null }).cluster}|${resourceName(f.resource)}`));
+  return config.filter((f) => f.code !== 'EL0002' || !confirmed.has(`${(f.evidence as { cluster?: string }).cluster}|${(f.evidence as { service?: string }).service}`));
 }
 
 /** Runs the analysis and stores its findings in place of the last run's. */

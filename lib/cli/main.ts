@@ -14,6 +14,11 @@ import { printCollectStatus, runCollect } from './collect-command.ts';
 import { DEFAULT_CONTAINERS } from '../kube/collector.ts';
 import { parseTimeOption } from './time-option.ts';
 import { UsageError } from './usage-error.ts';
+import { runCheck } from './check-command.ts';
+import { runFindings } from './findings-command.ts';
+import { runBalance } from './balance-command.ts';
+import { runTrace } from './trace-command.ts';
+import { isRuleCode, RULE_CODES } from '../analysis/rules.ts';
 
 const formatHelp = 'access-log format string, envoy-default, istio-default, or a json_format object as JSON';
 
@@ -119,7 +124,7 @@ export function buildProgram(): Command {
         runCollect({
           databaseUrl: db, allNamespaces: Boolean(opts.allNamespaces), history: opts.history !== false,
           containers: opts.container ? String(opts.container).split(',').map((c: string) => c.trim()).filter(Boolean) : DEFAULT_CONTAINERS,
-          maxStreams: opts.maxStreams, reportEveryMs: 30_000,
+          maxStreams: opts.maxStreams, reportEveryMs: 30_000, suppress: loadSettings().suppress,
           ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
           ...(opts.context ? { context: opts.context } : {}),
           ...(opts.namespace ? { namespace: opts.namespace } : {}),
@@ -130,6 +135,77 @@ export function buildProgram(): Command {
           ...(opts.since !== undefined ? { sinceMs: parseTimeOption('--since', opts.since) } : {}),
         }, (line) => console.log(line), signal),
       );
+    });
+
+  const analysisOptions = (opts: { since?: string; until?: string; suppress?: string }) => {
+    const fromMs = opts.since === undefined ? undefined : parseTimeOption('--since', opts.since);
+    const toMs = opts.until === undefined ? undefined : parseTimeOption('--until', opts.until);
+    if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new UsageError('--since must be before --until');
+    const suppress = [...loadSettings().suppress, ...(opts.suppress ?? '').split(',').map((c) => c.trim()).filter(Boolean)];
+    for (const code of suppress) if (!isRuleCode(code.toUpperCase())) throw new UsageError(`--suppress ${code}: no such rule (${RULE_CODES.join(', ')})`);
+    return { ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}), suppress };
+  };
+
+  program
+    .command('findings')
+    .description('analyse the stored records and cluster history, store the findings and print them (ClusterIP leaks, imbalance, …)')
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .option('--since <time>', 'start of the window (default: an hour before the newest record)')
+    .option('--until <time>', 'end of the window (default: just after the newest record)')
+    .option('--suppress <codes>', 'rule codes to silence everywhere, comma-separated (also $ENVOY_LENS_SUPPRESS)')
+    .option('--all', 'also print silenced findings')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const url = databaseUrl(opts.db);
+      await deployMigrations(url);
+      await runFindings(url, { ...analysisOptions(opts), json: Boolean(opts.json), all: Boolean(opts.all) }, (t) => console.log(t));
+    });
+
+  program
+    .command('balance')
+    .description('per Envoy cluster: requests per upstream pod against the share its lb policy expects, with a chi-square test')
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .option('--since <time>', 'start of the window (default: an hour before the newest record)')
+    .option('--until <time>', 'end of the window (default: just after the newest record)')
+    .option('--json', 'print the whole report as JSON (per source and per minute too)')
+    .action(async (opts) => {
+      const url = databaseUrl(opts.db);
+      await deployMigrations(url);
+      await runBalance(url, { ...analysisOptions(opts), json: Boolean(opts.json) }, (t) => console.log(t));
+    });
+
+  // --- envoy-lens check (lib/cli/check-command.ts) ---
+  program
+    .command('check')
+    .description('check an Envoy config for predicted ClusterIP leaks and access-log gaps (EL0002-EL0007), like a linter')
+    .requiredOption('--config <file>', 'envoy.yaml, or a ConfigMap holding one')
+    .option('--services <file>', 'Service manifests (multi-document YAML or a List) instead of asking a cluster')
+    .option('--kubeconfig <file>', 'read the Services from this cluster')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('-n, --namespace <ns>', "namespace short Service names resolve in (default: the ConfigMap's, else the context's)", nonEmpty('--namespace'))
+    .option('--json', 'print the findings as a JSON array')
+    .action(async (opts) => {
+      process.exitCode = await runCheck({
+        config: opts.config, json: Boolean(opts.json),
+        ...(opts.services !== undefined ? { services: opts.services } : {}),
+        ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+        ...(opts.context !== undefined ? { context: opts.context } : {}),
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+      }, { out: (l) => console.log(l), err: (l) => console.error(l) });
+    });
+  // --- end envoy-lens check ---
+
+  program
+    .command('trace')
+    .description('every hop of one request by its X-Request-ID (or a prefix of it), ordered, with who called whom')
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .option('--json', 'print JSON')
+    .argument('<request-id>', 'the X-Request-ID, or the start of it')
+    .action(async (id: string, opts) => {
+      if (id.trim() === '') throw new UsageError('the request id must not be empty');
+      const url = databaseUrl(opts.db);
+      await deployMigrations(url);
+      process.exitCode = (await runTrace(url, id, { json: Boolean(opts.json) }, (t) => console.log(t))) ? 0 : 1;
     });
 
   program
