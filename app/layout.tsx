@@ -15,6 +15,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/" className="brand">envoy-lens</a>
           <nav>
             <a href="/">Requests</a>
+            <a href="/findings">Findings</a>
             <a href="/rules">Rules</a>
           </nav>
         </header>
