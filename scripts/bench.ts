@@ -54,6 +54,11 @@ row('raw insert: better-sqlite3, one transaction', raw.rate, 'rows/s');
 const imp = measure('import');
 row('import: read + parse + store, end to end', imp.rate, 'rows/s', `   ${(imp.rate / raw.rate * 100).toFixed(0)}% of the raw insert (target ≥ 60%)`);
 if (imp.result.note) console.log(`  ${imp.result.note}`);
+// The analysis over every imported record (attributed as a collector would): its SQL aggregation alone is the baseline.
+const cells = measure('analysis-cells');
+row('analysis baseline: records counted per second (SQL)', cells.rate, 'records/s', `   ${cells.result.note ?? ''}`);
+const analysis = measure('analysis');
+row('analysis: every rule, balance and findings', analysis.rate, 'records/s', `   ${(analysis.rate / cells.rate * 100).toFixed(0)}% of the SQL count alone; ${analysis.result.note ?? ''}`);
 
 // The live collector: the simulator in one process, `envoy-lens collect` in another.
 function collectorTask(args: string[]): Record<string, any> {

@@ -11,6 +11,9 @@ import { readLineBatches } from '../../lib/ingest/read-lines.ts';
 import { openIngestStore } from '../../lib/store/ingest-store.ts';
 import { deployMigrations } from '../../lib/store/migrate.ts';
 import { insertRecordSql, recordParams } from '../../lib/store/sqlite/sqlite-ingest-store.ts';
+import { openAnalysisStore } from '../../lib/store/analysis-store.ts';
+import { analyse } from '../../lib/analysis/run-analysis.ts';
+import { SEED_SERVICE_IP } from '../../lib/sample/seed-log.ts';
 
 const [name, log, dir] = process.argv.slice(2) as [string, string, string];
 const format = compileFormat({ type: 'text', text: SEED_FORMAT });
@@ -77,6 +80,54 @@ const tasks: Record<string, () => Promise<{ items: number; seconds: number; note
     await store.close();
     return { items: summary.records, seconds, note: `import stored ${summary.records} records, ${summary.rejected} rejected` };
   },
+};
+
+/**
+ * The import's database as a collector would leave it: records attributed to the backend pods or the Service, with
+ * the pod and Service IP history and the Service's endpoints. Done once per import database.
+ */
+async function attributedDatabase(): Promise<{ url: string; records: number; fromMs: number; toMs: number }> {
+  const file = path.join(dir, 'import.db');
+  await deployMigrations(`file:${file}`);
+  const db = new Database(file);
+  const t0 = 0;
+  if (!(db.prepare(`SELECT COUNT(*) AS n FROM "PodIp"`).get() as { n: number }).n) {
+    const ips = (db.prepare(`SELECT DISTINCT "upstreamIp" AS ip FROM "AccessRecord" WHERE "upstreamIp" IS NOT NULL`).all() as { ip: string }[]).map((r) => r.ip);
+    db.transaction(() => {
+      db.prepare(`UPDATE "Source" SET "namespace" = 'default', "pod" = 'nginx-test-6df974c9f9-qksd4'`).run();
+      db.prepare(`INSERT INTO "ServiceIp" ("ip", "namespace", "service", "serviceUid", "fromTime") VALUES (?, 'default', 'backend-service', 'svc-1', ?)`).run(SEED_SERVICE_IP, t0);
+      db.prepare(`UPDATE "AccessRecord" SET "upstreamKind" = 'service', "upstreamNamespace" = 'default', "upstreamService" = 'backend-service' WHERE "upstreamIp" = ?`).run(SEED_SERVICE_IP);
+      for (const [i, ip] of ips.filter((x) => x !== SEED_SERVICE_IP).entries()) {
+        const pod = `backend-7b9c5d8f6d-${i}`;
+        db.prepare(`INSERT INTO "PodIp" ("ip", "namespace", "pod", "podUid", "fromTime") VALUES (?, 'default', ?, ?, ?)`).run(ip, pod, `uid-${i}`, t0);
+        db.prepare(`INSERT INTO "EndpointMember" ("namespace", "service", "ip", "pod", "podUid", "fromTime") VALUES ('default', 'backend-service', ?, ?, ?, ?)`).run(ip, pod, `uid-${i}`, t0);
+        db.prepare(`UPDATE "AccessRecord" SET "upstreamKind" = 'pod', "upstreamNamespace" = 'default', "upstreamPod" = ? WHERE "upstreamIp" = ?`).run(pod, ip);
+      }
+    })();
+  }
+  const r = db.prepare(`SELECT COUNT(*) AS n, MIN("startTime") AS f, MAX("startTime") AS t FROM "AccessRecord"`).get() as { n: number; f: number; t: number };
+  db.close();
+  return { url: `file:${file}`, records: r.n, fromMs: Number(r.f), toMs: Number(r.t) + 1 };
+}
+
+tasks['analysis-cells'] = async () => {
+  const { url, records, fromMs, toMs } = await attributedDatabase();
+  const store = await openAnalysisStore(url);
+  const t = performance.now();
+  const cells = await store.trafficCells(fromMs, toMs);
+  const seconds = (performance.now() - t) / 1000;
+  store.close();
+  return { items: records, seconds, note: `${cells.length} cells` };
+};
+
+tasks.analysis = async () => {
+  const { url, records, fromMs, toMs } = await attributedDatabase();
+  const store = await openAnalysisStore(url);
+  const t = performance.now();
+  const run = await analyse(store, { fromMs, toMs });
+  const seconds = (performance.now() - t) / 1000;
+  store.close();
+  return { items: records, seconds, note: `findings: ${run.findings.map((f) => f.code).join(', ') || 'none'}` };
 };
 
 const run = tasks[name];
