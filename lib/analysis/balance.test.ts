@@ -287,4 +287,38 @@ describe('EL0008 ready pod gets no traffic', () => {
     const r = report(steady(0, 60, { a: 1, b: 1 }), [ready('a'), ready('b'), ready('c')], { policyOf: () => 'RANDOM' });
     assert.deepEqual(balanceFindings(r), []);
   });
+
+  test('the Service a sidecar config names wins; else overlapping Services go to the more specific one', () => {
+    // backend-all selects a, b, c, d; backend-v1 (what the cluster targets) only a and b. A perfect a/b split.
+    const endpoints = [ready('a', -3600, null, 'backend-all'), ready('b', -3600, null, 'backend-all'), ready('c', -3600, null, 'backend-all'), ready('d', -3600, null, 'backend-all'),
+      ready('a', -3600, null, 'backend-v1'), ready('b', -3600, null, 'backend-v1')];
+    const cells = steady(0, 60, { a: 2, b: 2 });
+    const guessed = report(cells, endpoints);
+    assert.equal(guessed.clusters[0]!.service!.name, 'backend-v1');
+    assert.deepEqual(balanceFindings(guessed), []);
+    const named = report(cells, endpoints, { targetOf: () => ({ namespace: 'default', name: 'backend-v1' }) });
+    assert.equal(named.clusters[0]!.service!.name, 'backend-v1');
+    assert.deepEqual(balanceFindings(named), []);
+  });
+
+  test('sidecars whose same-named clusters target different Services are reported apart, each against its own', () => {
+    const endpoints = [ready('a', -3600, null, 'svc-x'), ready('b', -3600, null, 'svc-x'), ready('c', -3600, null, 'svc-y'), ready('d', -3600, null, 'svc-y')];
+    const other = { sourcePod: 'worker-1' };
+    // nginx-test-1 balances over x's pods; worker-1 sends everything to c while d, ready, gets nothing.
+    const cells = [...steady(0, 100, { a: 1, b: 1 }), ...steady(0, 100, { c: 5 }, other)];
+    const targetOf = (_ns: string | null, pod: string | null) => ({ namespace: 'default', name: pod === 'worker-1' ? 'svc-y' : 'svc-x' });
+    const r = report(cells, endpoints, { targetOf });
+    assert.deepEqual(r.clusters.map((c) => [c.label, c.service!.name, c.overall.window.tested]), [
+      [`${CLUSTER} → default/svc-x`, 'svc-x', 200], [`${CLUSTER} → default/svc-y`, 'svc-y', 500],
+    ]);
+    assert.deepEqual(balanceFindings(r).map((f) => [f.code, f.resource.name]).sort(), [['EL0008', 'd'], ['EL0012', 'svc-y']]);
+  });
+
+  test('a window that starts inside a second keeps that second, in the first bucket', () => {
+    const cells = steady(0, 2, { a: 5, b: 5 });
+    const r = report(cells, [ready('a'), ready('b')], { fromMs: MS0 + 400 });
+    const s = onlySource(r);
+    assert.equal(s.window.records, 20);
+    assert.deepEqual(s.buckets.map((b) => b.records), [20]);
+  });
 });

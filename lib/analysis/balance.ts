@@ -38,6 +38,9 @@ export interface BalanceInput {
   /** Why a sidecar's cluster cannot spread over several hosts whatever its policy (a LOGICAL_DNS cluster uses one
    * address at a time); null or absent when it can. */
   singleHostOf?: (sourceNamespace: string | null, sourcePod: string | null, cluster: string | null) => string | null;
+  /** The Service a sidecar's cluster names in its config, when known: sidecars whose same-named clusters target
+   * different Services are reported apart, each against its own Service. */
+  targetOf?: (sourceNamespace: string | null, sourcePod: string | null, cluster: string | null) => { namespace: string; name: string } | null;
 }
 
 /** 'equal-share': every ready endpoint should get an equal share. 'none': the policy promises no split. */
@@ -293,7 +296,7 @@ class SourceAccumulator {
   constructor(private readonly fromMs: number, private readonly bucketMs: number) {}
   add(cell: TrafficCell, placed: Placed): void {
     add(this.window, cell, placed);
-    const index = Math.floor((cell.second * 1000 - this.fromMs) / this.bucketMs);
+    const index = Math.max(0, Math.floor((cell.second * 1000 - this.fromMs) / this.bucketMs));
     let bucket = this.buckets.get(index);
     if (!bucket) this.buckets.set(index, (bucket = newCounts()));
     add(bucket, cell, placed);
@@ -313,17 +316,24 @@ class SourceAccumulator {
 export function balanceReport(input: BalanceInput): BalanceReport {
   const { fromMs, toMs, bucketMs } = input;
   if (!(bucketMs > 0) || !Number.isFinite(bucketMs)) throw new RangeError(`balance: bucketMs must be a positive number, got ${bucketMs}`);
-  const byCluster = new Map<string | null, TrafficCell[]>();
+  // Cells by Envoy cluster name and the Service the sidecar's config names for it (unknown: one group per name).
+  const byCluster = new Map<string, { cluster: string | null; target: { namespace: string; name: string } | null; cells: TrafficCell[] }>();
+  const targets = new Map<string, { namespace: string; name: string } | null>();
   for (const cell of input.traffic) {
+    // A cell's second overlaps the window when any part of it does (the window need not start on a second).
     const t = cell.second * 1000;
-    if (t < fromMs || t >= toMs || cell.count <= 0) continue;
-    const list = byCluster.get(cell.cluster);
-    if (list) list.push(cell);
-    else byCluster.set(cell.cluster, [cell]);
+    if (t + 999 < fromMs || t >= toMs || cell.count <= 0) continue;
+    const sourceKey = `${cell.sourceNamespace}/${cell.sourcePod}/${cell.cluster}`;
+    if (!targets.has(sourceKey)) targets.set(sourceKey, input.targetOf?.(cell.sourceNamespace, cell.sourcePod, cell.cluster) ?? null);
+    const target = targets.get(sourceKey)!;
+    const key = `${cell.cluster ?? ''}\u0000${target ? `${target.namespace}/${target.name}` : ''}`;
+    const group = byCluster.get(key);
+    if (group) group.cells.push(cell);
+    else byCluster.set(key, { cluster: cell.cluster, target, cells: [cell] });
   }
   const clusters: ClusterBalance[] = [];
-  for (const [cluster, cells] of byCluster) {
-    const service = chooseService(cells, input.endpoints, input.ips);
+  for (const { cluster, target, cells } of byCluster.values()) {
+    const service = chooseService(cells, input.endpoints, input.ips, target);
     const timeline = service ? readyTimeline(input.endpoints.filter((e) => e.namespace === service.namespace && e.service === service.name), input.ips) : null;
     const overall = new SourceAccumulator(fromMs, bucketMs);
     const sources = new Map<string, { source: SourcePod; acc: SourceAccumulator }>();
@@ -340,14 +350,14 @@ export function balanceReport(input: BalanceInput): BalanceReport {
       .map(([key, { source, acc }]) => acc.finish({ key, source, ...sourceExpectation(input, source, cluster) }, timeline, fromMs, toMs));
     clusters.push({
       cluster,
-      label: cluster ?? NO_CLUSTER_LABEL,
+      label: (cluster ?? NO_CLUSTER_LABEL) + ([...byCluster.values()].filter((g) => g.cluster === cluster).length > 1 && target ? ` → ${target.namespace}/${target.name}` : ''),
       service,
       serviceReason: service ? null : "No Service's ready endpoints held these upstream IPs at the requests' times: no expected shares.",
       overall: overall.finish({ key: ALL_SOURCES_KEY, source: null, ...overallExpectation(sourceReports) }, timeline, fromMs, toMs),
       sources: sourceReports,
     });
   }
-  clusters.sort((a, b) => (a.cluster === null ? 1 : b.cluster === null ? -1 : a.cluster.localeCompare(b.cluster)));
+  clusters.sort((a, b) => (a.cluster === null ? 1 : b.cluster === null ? -1 : a.label.localeCompare(b.label)));
   return { fromMs, toMs, bucketMs, clusters };
 }
 

@@ -167,9 +167,11 @@ describe('EL0005 / EL0006 access-log format', () => {
     assert.ok(host.location!.line! > 1);
   });
 
-  test('any header spelling counts; the default format has both; json_format values are read', () => {
-    const spelled = ['%REQ(x-request-id)% %UPSTREAM_HOST%', '%REQ(X-B3-TRACEID?X-Request-Id)% %UPSTREAM_HOST%', '%REQUEST_HEADER(X-REQUEST-ID):36% %UPSTREAM_HOST%'];
+  test('any header case counts; the default format has both; json_format values are read', () => {
+    const spelled = ['%REQ(x-request-id)% %UPSTREAM_HOST%', '%REQ(X-Request-Id?X-B3-TRACEID)% %UPSTREAM_HOST%', '%REQUEST_HEADER(X-REQUEST-ID):36% %UPSTREAM_HOST%'];
     for (const text_format of spelled) assert.deepEqual(check(bootstrap([], [stdoutLog({ text_format })])), [], text_format);
+    // Only the first header of an alternative is what a record's request id is read from.
+    assert.deepEqual(codes(check(bootstrap([], [stdoutLog({ text_format: '%REQ(X-B3-TRACEID?X-REQUEST-ID)% %UPSTREAM_HOST%' })]))), ['EL0006']);
     assert.deepEqual(check(bootstrap([], [stdoutLog()])), []);
     assert.deepEqual(check(bootstrap([], [stdoutLog({ json_format: { up: { host: '%UPSTREAM_HOST%' }, id: '%REQ(X-REQUEST-ID)%', n: 1 } })])), []);
     const json = check(bootstrap([], [stdoutLog({ json_format: { code: '%RESPONSE_CODE%', upstream_host: 'x' } })]));
@@ -221,7 +223,8 @@ describe('checkPodConfigs', () => {
     const { findings, errors } = checkPodConfigs(configs, SEED_SERVICES, { configMaps });
     assert.deepEqual(codes(findings), ['EL0002']);
     assert.deepEqual(findings[0]!.evidence.pods, ['default/a', 'default/b']);
-    assert.deepEqual(findings[0]!.related, [{ kind: 'Service', namespace: 'default', name: 'backend-service' }, { kind: 'Workload', namespace: 'default', name: 'nginx-test' }]);
+    assert.deepEqual(findings[0]!.related, [{ kind: 'Service', namespace: 'default', name: 'backend-service' }, { kind: 'Workload', namespace: 'default', name: 'Deployment/nginx-test' }, ...findings[0]!.related!.slice(2)]);
+    assert.ok(findings[0]!.related!.slice(2).every((r) => r.kind === 'Pod'));
     assert.deepEqual(findings[0]!.fix!.files!.map((f) => f.name), ['backend-service-headless.service.yaml', 'envoy-config.configmap.yaml']);
     assert.deepEqual(errors.map((e) => [e.configMap?.name, e.pods]), [['broken', ['default/c']], ['absent', ['default/d']]]);
     assert.match(errors[0]!.error, /ConfigMap default\/broken key envoy\.yaml:\d+/);

@@ -154,7 +154,8 @@ export function formatOperators(logger: TextAccessLogger): OperatorToken[] {
 
 const logsUpstreamHost = (ops: OperatorToken[]) => ops.some((o) => o.name === 'UPSTREAM_HOST');
 const logsRequestId = (ops: OperatorToken[]) =>
-  ops.some((o) => (o.name === 'REQ' || o.name === 'REQUEST_HEADER') && (o.arg ?? '').split('?').some((h) => h.trim().toUpperCase() === 'X-REQUEST-ID'));
+  // As the record mapper reads it: the first header of the operator, so `%REQ(X-B3-TRACEID?X-REQUEST-ID)%` does not count.
+  ops.some((o) => (o.name === 'REQ' || o.name === 'REQUEST_HEADER') && (o.arg ?? '').split('?')[0]!.trim().toUpperCase() === 'X-REQUEST-ID');
 
 const scopeWords: Record<TextAccessLogger['scope'], string> = {
   http_connection_manager: 'HTTP', listener: 'listener', tcp_proxy: 'TCP proxy', router_upstream: 'upstream',
@@ -250,7 +251,9 @@ export function checkPodConfigs(
       errors.push({ configMap: ref, container, pods, error: error ?? 'the config could not be read' });
       continue;
     }
-    const workloads = new Map(group.map((g) => [`${g.pod.namespace}/${g.pod.workload.name}`, { kind: 'Workload' as const, namespace: g.pod.namespace, name: g.pod.workload.name }]));
+    // The workloads running the config (as `Kind/name`, the form suppression matches on) and their pods.
+    const workloads = new Map<string, ResourceRef>(group.map((g) => [`${g.pod.namespace}/${g.pod.workload.kind}/${g.pod.workload.name}`, { kind: 'Workload', namespace: g.pod.namespace, name: `${g.pod.workload.kind}/${g.pod.workload.name}` }]));
+    for (const g of group) workloads.set(`pod:${g.pod.namespace}/${g.pod.name}`, { kind: 'Pod', namespace: g.pod.namespace, name: g.pod.name });
     const configMap = ref ? options.configMaps?.find((c) => c.namespace === ref.namespace && c.name === ref.name) : undefined;
     findings.push(...checkEnvoyConfig(config, {
       namespace: ref?.namespace ?? pod.namespace,

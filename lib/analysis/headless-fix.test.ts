@@ -201,3 +201,12 @@ test('strictDnsFix edits only the type', () => {
   assert.deepEqual(changedLines(text, fix.files![0]!.text), [['    type: LOGICAL_DNS', '    type: STRICT_DNS']]);
   assert.equal(strictDnsFix('app_service', undefined).files, undefined);
 });
+
+describe('headlessFix without a selector', () => {
+  test('no manifest that would have no endpoints: the fix says to mirror the EndpointSlices by hand', () => {
+    const svc = service({ selector: {} });
+    const r = headlessFix({ service: svc, services: [svc], cluster: 'app_service' });
+    assert.equal(r.fix.files, undefined);
+    assert.match(r.fix.summary, /has no selector.*EndpointSlices/);
+  });
+});

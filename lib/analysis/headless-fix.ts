@@ -312,6 +312,15 @@ export interface HeadlessFix {
 /** The headless Service and the envoy.yaml change that end a ClusterIP leak of `cluster`. */
 export function headlessFix(input: HeadlessFixInput): HeadlessFix {
   const { service, cluster } = input;
+  if (Object.keys(service.selector).length === 0) {
+    // Without a selector the Service's endpoints are written by hand (or by another controller): a headless twin
+    // would have none, and the fix would turn the leak into DNS failures (503 UH).
+    const plan = { namespace: service.namespace, name: service.name, reuse: true, manifest: null, dnsName: `${service.name}.${service.namespace}.svc.cluster.local` };
+    return {
+      fix: { summary: `Service ${service.namespace}/${service.name} has no selector, so its endpoints are managed by hand: create a headless Service (clusterIP: None) with the same ports, give it the same EndpointSlices (kubernetes.io/service-name label), then point cluster ${cluster} at it as STRICT_DNS.` },
+      plan, excerpt: null,
+    };
+  }
   const plan = planHeadlessService(service, input.services);
   const notes = new Set<string>();
   const portFor = (current: number | undefined) => {

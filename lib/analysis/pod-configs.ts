@@ -65,9 +65,17 @@ function read(text: string, fileName: string): { config: EnvoyConfig | null; err
 
 /** Looks up an Envoy cluster of a pod's config: `(namespace, pod, cluster name)` → its config, if known. */
 export function clusterLookup(configs: PodEnvoyConfig[]): (namespace: string | null, pod: string | null, cluster: string | null) => ClusterConfig | undefined {
-  const byPod = new Map<string, ClusterConfig[]>();
-  for (const c of configs) if (c.config) byPod.set(`${c.pod.namespace}/${c.pod.name}`, [...(byPod.get(`${c.pod.namespace}/${c.pod.name}`) ?? []), ...c.config.clusters]);
-  return (namespace, pod, cluster) => (cluster ? byPod.get(`${namespace}/${pod}`)?.find((c) => c.name === cluster) : undefined);
+  // A pod name can come back (a StatefulSet's web-0): the live pod's config wins over a deleted namesake's.
+  const byPod = new Map<string, { live: boolean; clusters: ClusterConfig[] }>();
+  for (const c of configs) {
+    if (!c.config) continue;
+    const key = `${c.pod.namespace}/${c.pod.name}`;
+    const live = c.pod.deletedMs === null;
+    const known = byPod.get(key);
+    if (!known || (live && !known.live)) byPod.set(key, { live, clusters: [...c.config.clusters] });
+    else if (known.live === live) known.clusters.push(...c.config.clusters);
+  }
+  return (namespace, pod, cluster) => (cluster ? byPod.get(`${namespace}/${pod}`)?.clusters.find((c) => c.name === cluster) : undefined);
 }
 
 /** Policies under which every ready endpoint should get an equal share (with equal weights). */

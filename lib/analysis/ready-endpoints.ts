@@ -135,10 +135,12 @@ export interface ServiceChoice {
 }
 
 /**
- * The Service whose ready endpoint IPs, at each record's second, held the most of a cluster's records to pods. Ties
- * (two Services selecting the same pods) go to a headless Service, then by namespace/name. Null when none held any.
+ * The Service behind a cluster: the one its config names (`preferred`), when known. Otherwise the Service whose ready
+ * endpoint IPs, at each record's second, held the most of the cluster's records to pods; ties (two Services selecting
+ * overlapping pods) go to the one with fewer endpoints (the more specific selector), then to a headless Service, then
+ * by namespace/name. Null when none held any.
  */
-export function chooseService(cells: TrafficCell[], endpoints: EndpointRow[], ips: IpRow[]): ServiceChoice | null {
+export function chooseService(cells: TrafficCell[], endpoints: EndpointRow[], ips: IpRow[], preferred?: { namespace: string; name: string } | null): ServiceChoice | null {
   const byIp = new Map<string, EndpointRow[]>();
   for (const e of endpoints) {
     const ip = normalizeIp(e.ip);
@@ -163,9 +165,20 @@ export function chooseService(cells: TrafficCell[], endpoints: EndpointRow[], ip
     }
   }
   const withClusterIp = new Set(ips.filter((r) => r.kind === 'service').map((r) => `${r.namespace}/${r.name}`));
+  const size = new Map<string, Set<string>>();
+  for (const e of endpoints) {
+    const key = `${e.namespace}/${e.service}`;
+    if (!size.has(key)) size.set(key, new Set());
+    size.get(key)!.add(e.pod ?? e.ip);
+  }
+  const sizeOf = (key: string) => size.get(key)?.size ?? 0;
+  if (preferred) {
+    const key = `${preferred.namespace}/${preferred.name}`;
+    return { namespace: preferred.namespace, name: preferred.name, headless: !withClusterIp.has(key), coveredRecords: covered.get(key)?.count ?? 0, podRecords, tiedWith: [] };
+  }
   const ranked = [...covered.entries()]
     .map(([key, c]) => ({ key, ...c, headless: !withClusterIp.has(key) }))
-    .sort((a, b) => b.count - a.count || Number(b.headless) - Number(a.headless) || a.key.localeCompare(b.key));
+    .sort((a, b) => b.count - a.count || sizeOf(a.key) - sizeOf(b.key) || Number(b.headless) - Number(a.headless) || a.key.localeCompare(b.key));
   const best = ranked[0];
   if (!best) return null;
   return {

@@ -123,4 +123,21 @@ describe('an analysis run on the stored seed scenario', () => {
     assert.deepEqual(run.findings.filter((f) => f.firstSeenMs !== null), []);
     assert.deepEqual(run.balance.clusters, []);
   });
+
+  test('one record from a wrong clock does not move the default window; records without START_TIME are noted', async () => {
+    const temp = tempSqliteDatabase('run-analysis');
+    temps.push(temp);
+    await seedDatabase(temp.url, 'clusterip', 100);
+    const db = new Database(sqliteFilePath(temp.url));
+    db.prepare(`INSERT INTO "AccessRecord" ("sourceId", "seq", "startTime", "upstreamIp", "upstreamKind", "upstreamService") VALUES (1, 1000, ?, ?, 'service', 'backend-service')`).run(Date.UTC(9999, 0, 1), SEED_SERVICE_IP);
+    db.prepare(`INSERT INTO "AccessRecord" ("sourceId", "seq", "startTime", "logTime") VALUES (1, 1001, NULL, ?)`).run(T0);
+    db.close();
+    const store = await openAnalysisStore(temp.url);
+    stores.push(store);
+    const run = await analyse(store, { now: T0 + 60_000 });
+    assert.equal(run.findings.find((f) => f.code === 'EL0001')!.evidence.records, 100);
+    assert.deepEqual([run.fromMs, run.toMs], [T0, T0 + 9_901]);
+    assert.ok(run.notes.some((n) => /^1 stored records start more than 5 minutes in the future/.test(n)), run.notes.join('; '));
+    assert.ok(run.notes.some((n) => /^1 stored records have no START_TIME/.test(n)), run.notes.join('; '));
+  });
 });

@@ -6,7 +6,8 @@ import { balanceReport, type BalanceReport } from './balance.ts';
 import { balanceFindings } from './balance-findings.ts';
 import { leakFindings, leakGroups, type LeakGroup } from './clusterip-leak.ts';
 import { resourceName, type Finding, type ResourceRef } from './finding.ts';
-import { checkPodConfigs } from './config-checks.ts';
+import { addressTarget, checkPodConfigs } from './config-checks.ts';
+import type { ClusterConfig } from '../envoy/envoy-config.ts';
 import { headlessFix } from './headless-fix.ts';
 import { readKubeObjects } from './kube-objects.ts';
 import { clusterLookup, podEnvoyConfigs, type PodEnvoyConfig } from './pod-configs.ts';
@@ -42,12 +43,25 @@ export interface AnalysisRun {
   notes: string[];
 }
 
-/** The window to analyse: as asked, else the hour that ends with the newest record (an empty hour before `now`). */
+/** Records up to this far ahead of the clock count as now (clock skew between nodes); later ones are not trusted to
+ * end the default window. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * The window to analyse: as asked, else the hour that ends with the newest record, never later than a little after
+ * now (one record from a wrong clock must not move the window to the year 9999). The start is floored to the second,
+ * the precision traffic is counted at.
+ */
 export async function analysisWindow(store: AnalysisStore, o: AnalysisOptions): Promise<{ fromMs: number; toMs: number }> {
-  if (o.fromMs !== undefined && o.toMs !== undefined) return { fromMs: o.fromMs, toMs: o.toMs };
-  const range = await store.recordTimeRange();
-  const toMs = o.toMs ?? range?.toMs ?? o.now ?? Date.now();
-  return { fromMs: o.fromMs ?? Math.max(range?.fromMs ?? toMs - DEFAULT_WINDOW_MS, toMs - DEFAULT_WINDOW_MS), toMs };
+  const now = o.now ?? Date.now();
+  let fromMs = o.fromMs;
+  let toMs = o.toMs;
+  if (fromMs === undefined || toMs === undefined) {
+    const range = await store.recordTimeRange({ before: now + FUTURE_SKEW_MS });
+    toMs ??= range?.toMs ?? now;
+    fromMs ??= Math.max(range?.fromMs ?? toMs - DEFAULT_WINDOW_MS, toMs - DEFAULT_WINDOW_MS);
+  }
+  return { fromMs: Math.floor(fromMs / 1000) * 1000, toMs };
 }
 
 export async function loadAnalysisInput(store: AnalysisStore, window: { fromMs: number; toMs: number }): Promise<{ input: AnalysisInput; notes: string[] }> {
@@ -65,19 +79,28 @@ export async function loadAnalysisInput(store: AnalysisStore, window: { fromMs: 
 export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Promise<AnalysisRun> {
   const window = await analysisWindow(store, o);
   const { input, notes } = await loadAnalysisInput(store, window);
+  const untimed = await store.recordsWithoutStartTime();
+  if (untimed > 0) notes.push(`${untimed} stored records have no START_TIME (their format lacks %START_TIME%) and are not analysed`);
+  const future = await store.recordsAfter((o.now ?? Date.now()) + FUTURE_SKEW_MS);
+  if (future > 0) notes.push(`${future} stored records start more than 5 minutes in the future (a wrong clock?) and are left out of the default window`);
   const configs = podEnvoyConfigs(input.pods, input.configMaps, { includeDeleted: true });
   for (const c of configs) if (c.error && c.pod.deletedMs === null) notes.push(`${c.pod.namespace}/${c.pod.name} ${c.container}: ${c.error}`);
   const clusterOf = clusterLookup(configs);
+  const namespaces = new Set([...input.services, ...input.pods, ...input.configMaps].map((x) => x.namespace));
   const workloadOf = workloadLookup(input.pods);
 
   const leaks = leakFindings(leakGroups(input.traffic, workloadOf), {
-    fixFor: (g) => leakFix(g, input, configs),
+    fixFor: (g) => leakFix(g, input, configs, namespaces),
     relatedOf: (g) => leakRelated(g, configs),
   });
   const balance = balanceReport({
     traffic: input.traffic, endpoints: input.endpoints, ips: input.ips, fromMs: window.fromMs, toMs: window.toMs,
     bucketMs: o.bucketMs ?? DEFAULT_BUCKET_MS,
     policyOf: (ns, pod, cluster) => clusterOf(ns, pod, cluster)?.lbPolicy,
+    targetOf: (ns, pod, cluster) => {
+      const config = clusterOf(ns, pod, cluster);
+      return config ? serviceTargetsOf(config, ns ?? 'default', namespaces)[0] ?? null : null;
+    },
     singleHostOf: (ns, pod, cluster) => (clusterOf(ns, pod, cluster)?.type === 'LOGICAL_DNS'
       ? 'LOGICAL_DNS: Envoy connects to one address of the DNS answer at a time, so no equal split is expected (see EL0003)'
       : null),
@@ -85,7 +108,6 @@ export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Pr
   const traffic = trafficFindings({ traffic: input.traffic, failures: input.failures, ips: input.ips, pods: input.pods });
 
   const current = configs.filter((c) => c.pod.deletedMs === null);
-  const namespaces = new Set([...input.services, ...input.pods, ...input.configMaps].map((o) => o.namespace));
   const checked = checkPodConfigs(current, input.services.filter((s) => s.deletedMs === null), { configMaps: input.configMaps, namespaces });
   for (const e of checked.errors) notes.push(`${e.error}`);
   const findings = [...leaks, ...withoutConfirmedPredictions(checked.findings, leaks), ...balanceFindings(balance, { workloadOf }), ...traffic];
@@ -106,8 +128,24 @@ export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Pr
  * traffic finding, with its counts, stands for it.
  */
 function withoutConfirmedPredictions(config: Finding[], leaks: Finding[]): Finding[] {
-  const confirmed = new Set(leaks.map((f) => `${(f.evidence as { cluster?: string | null }).cluster}|${resourceName(f.resource)}`));
-  return config.filter((f) => f.code !== 'EL0002' || !confirmed.has(`${(f.evidence as { cluster?: string }).cluster}|${(f.evidence as { service?: string }).service}`));
+  // Confirmed per source pod: the prediction is dropped only when the pods running that config sent leaking records.
+  const confirmed = new Set(leaks.flatMap((f) => {
+    const e = f.evidence as { cluster?: string | null; sourcePods?: string[]; workload?: { namespace: string | null } };
+    return (e.sourcePods ?? []).map((pod) => `${e.cluster}|${resourceName(f.resource)}|${e.workload?.namespace}/${pod}`);
+  }));
+  return config.filter((f) => {
+    if (f.code !== 'EL0002') return true;
+    const e = f.evidence as { cluster?: string; service?: string; pods?: string[] };
+    return !(e.pods ?? []).some((pod) => confirmed.has(`${e.cluster}|${e.service}|${pod}`));
+  });
+}
+
+/** The Services a cluster's endpoint addresses name, in order. */
+function serviceTargetsOf(cluster: ClusterConfig, podNamespace: string, namespaces: ReadonlySet<string>): { namespace: string; name: string }[] {
+  return cluster.endpoints.flatMap((e) => {
+    const t = addressTarget(e.address, podNamespace, namespaces);
+    return t.kind === 'service' ? [{ namespace: t.namespace, name: t.name }] : [];
+  });
 }
 
 /** Runs the analysis and stores its findings in place of the last run's. */
@@ -131,15 +169,21 @@ export function findingRow(f: ReportedFinding, analyzedAtMs: number): FindingRow
 const configsOfGroup = (g: LeakGroup, configs: PodEnvoyConfig[]) =>
   configs.filter((c) => c.pod.namespace === g.workload.namespace && g.sourcePods.includes(c.pod.name) && c.config?.clusters.some((k) => k.name === g.cluster));
 
-function leakFix(g: LeakGroup, input: AnalysisInput, configs: PodEnvoyConfig[]) {
+function leakFix(g: LeakGroup, input: AnalysisInput, configs: PodEnvoyConfig[], namespaces: ReadonlySet<string>) {
   const service = input.services.find((s) => s.namespace === g.serviceNamespace && s.name === g.service && s.deletedMs === null);
   if (!service || !g.cluster) return undefined;
   // The config of a pod still running, else of the last one that sent the leaking records: what runs now.
   const config = configsOfGroup(g, configs).sort((a, b) => (a.pod.deletedMs ?? Infinity) - (b.pod.deletedMs ?? Infinity)).at(-1);
   const ref = config?.configMap;
   const configMap = ref ? input.configMaps.find((c) => c.namespace === ref.namespace && c.name === ref.name) : undefined;
+  // Only the endpoints that name the leaking Service move to its headless twin; others of the cluster stay as they are.
+  const cluster = config?.config?.clusters.find((c) => c.name === g.cluster);
+  const addresses = cluster
+    ? cluster.endpoints.filter((e) => { const t = addressTarget(e.address, config!.pod.namespace, namespaces); return t.kind === 'service' && t.namespace === service.namespace && t.name === service.name; }).map((e) => e.address)
+    : [];
   return headlessFix({
     service, services: input.services, cluster: g.cluster,
+    ...(addresses.length ? { addresses } : {}),
     ...(configMap && ref ? { source: { kind: 'configMap' as const, configMap, key: ref.key } } : {}),
   }).fix;
 }

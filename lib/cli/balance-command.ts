@@ -3,8 +3,10 @@
 import { analyse, type AnalysisOptions } from '../analysis/run-analysis.ts';
 import type { SourceBalance } from '../analysis/balance.ts';
 import { openAnalysisStore } from '../store/analysis-store.ts';
+import { printable } from './terminal-text.ts';
 
-export async function runBalance(databaseUrl: string, o: AnalysisOptions & { json: boolean }, out: (text: string) => void): Promise<void> {
+export async function runBalance(databaseUrl: string, o: AnalysisOptions & { json: boolean }, write: (text: string) => void): Promise<void> {
+  const out = (text: string) => write(o.json ? text : text.split('\n').map(printable).join('\n'));
   const store = await openAnalysisStore(databaseUrl);
   try {
     const { balance } = await analyse(store, o);

@@ -3,6 +3,7 @@
 // `envoy-lens check` and `envoy-lens findings`.
 import { resourceName, type Finding, type FindingLocation } from '../analysis/finding.ts';
 import { RULES, ruleUrl } from '../analysis/rules.ts';
+import { printable } from './terminal-text.ts';
 
 /** `ConfigMap ns/name envoy.yaml:46`, `path:12`, or `ConfigMap ns/name in path:12` for a ConfigMap file. */
 export function describeLocation(loc: FindingLocation | undefined): string {
@@ -31,5 +32,5 @@ export function findingText(f: Finding & { suppressedBy?: string | null }): stri
   if (f.firstSeenMs !== null) lines.push(`  seen ${when(f.firstSeenMs)} … ${when(f.lastSeenMs)}`);
   if (f.suppressedBy) lines.push(`  silenced: ${f.suppressedBy}`);
   lines.push(`  about this rule: ${ruleUrl(f.code)}`);
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }

@@ -3,6 +3,7 @@
 import { buildTrace, type Trace } from '../analysis/traces.ts';
 import { prismaFor } from '../store/prisma-client.ts';
 import { searchRequestIds, traceRecords } from '../store/queries/trace-records.ts';
+import { printable } from './terminal-text.ts';
 
 export async function runTrace(databaseUrl: string, id: string, o: { json: boolean }, out: (text: string) => void): Promise<boolean> {
   const prisma = prismaFor(databaseUrl);
@@ -12,7 +13,7 @@ export async function runTrace(databaseUrl: string, id: string, o: { json: boole
     if (matches.length !== 1) {
       if (o.json) out(JSON.stringify({ requestId: null, matches }, null, 2));
       else if (matches.length === 0) out(`no record has an X-Request-ID starting with ${JSON.stringify(id)}`);
-      else for (const m of matches) out(`${m.requestId}  ${m.hops} hops  ${m.firstMs === null ? '' : new Date(m.firstMs).toISOString()}`);
+      else for (const m of matches) out(`${printable(m.requestId)}  ${m.hops} hops  ${m.firstMs === null ? '' : new Date(m.firstMs).toISOString()}`);
       return matches.length > 0;
     }
     records = await traceRecords(prisma, matches[0]!.requestId);
@@ -32,5 +33,5 @@ export function traceText(t: Trace): string {
     const link = h.parentBy === 'timing' ? ' (parent guessed from timing)' : '';
     lines.push(`${'  '.repeat(h.depth + 1)}${at} ${who} ${r.method ?? '-'} ${JSON.stringify(r.path ?? '-')} ${r.status ?? '-'} ${h.latencyMs ?? '?'} ms → ${to}${link}${h.duplicateOf !== null ? ' (stored twice)' : ''}`);
   }
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }

@@ -41,6 +41,14 @@ const podIps = (p: PodObject): string[] => {
 const serviceIps = (s: ServiceObject): string[] =>
   [...new Set([...(s.spec?.clusterIPs ?? []), ...(s.spec?.clusterIP ? [s.spec.clusterIP] : [])])].filter((ip) => ip && ip !== 'None');
 
+/**
+ * Since when a pod already ready at the collector's first look has been an endpoint: the earlier of its start and its
+ * Ready transition (both to the second; a kubelet may report Ready a second late, and a warm-up before the collector
+ * looked is history it cannot see anyway), or `now` when neither is known.
+ */
+const readySince = (pod: PodObject | undefined, now: number) =>
+  Math.min(seenAt(pod?.status?.startTime, now), seenAt(pod?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime, now));
+
 const seenAt = (iso: string | undefined, now: number) => {
   const t = iso ? Date.parse(iso) : NaN;
   return Number.isFinite(t) && t <= now ? t : now;
@@ -54,7 +62,6 @@ export class ClusterHistory {
   private writes: Promise<unknown> = Promise.resolve();
   /** The first lists are in: later endpoint changes happen now, earlier ones date from when their pod became ready. */
   private synced = false;
-  private pods?: Informer<PodObject>;
   private readonly onError: (message: string) => void;
   private readonly snapshots: KubeSnapshots;
 
@@ -85,22 +92,30 @@ export class ClusterHistory {
       delete: (s) => this.serviceGone(s),
     }, this.onError);
     const slices = new Informer<SliceObject>(this.client, { path: '/apis/discovery.k8s.io/v1/endpointslices', ...common }, {
-      add: () => this.slicesChanged(slices),
-      update: () => this.slicesChanged(slices),
-      delete: () => this.slicesChanged(slices),
+      add: () => this.synced && this.slicesChanged(slices),
+      update: () => this.synced && this.slicesChanged(slices),
+      delete: () => this.synced && this.slicesChanged(slices),
     }, this.onError);
-    this.pods = pods;
     this.informers.push(pods, services, slices);
     for (const i of this.informers) i.start();
     await Promise.all(this.informers.map((i) => i.synced));
     // Endpoints found in the first lists were ready before the collector looked: date them from their pod's Ready
-    // condition, so records written before the collector started are measured against them.
+    // condition, so records written before the collector started are measured against them. Slice events before
+    // every list is in wait for this one pass, which sees all pods.
+    const podsByUid = new Map(pods.list().map((p) => [p.metadata.uid ?? '', p]));
+    this.slicesChanged(slices, (uid, now) => readySince(uid ? podsByUid.get(uid) : undefined, now));
     this.synced = true;
-    this.slicesChanged(slices);
     // Ranges stored as open by an earlier run whose pod or Service is gone now: they ended while no one watched.
     const now = Date.now();
     for (const row of this.ips.closeMissing('pod', new Set(pods.list().map((p) => p.metadata.uid ?? '')), now)) this.save(row);
     for (const row of this.ips.closeMissing('service', new Set(services.list().map((s) => s.metadata.uid ?? '')), now)) this.save(row);
+    // Likewise pods and Services kept for the analysis: their annotations and configs no longer apply.
+    const podUids = new Set(pods.list().map((p) => p.metadata.uid ?? ''));
+    const serviceUids = new Set(services.list().map((s) => s.metadata.uid ?? ''));
+    this.writes = this.writes
+      .then(() => this.store.markMissingKubeObjects('Pod', podUids, now))
+      .then(() => this.store.markMissingKubeObjects('Service', serviceUids, now))
+      .catch((e: unknown) => this.onError(`saving objects: ${(e as Error).message}`));
   }
 
   async stop(): Promise<void> {
@@ -168,15 +183,8 @@ export class ClusterHistory {
     for (const ip of serviceIps(s)) this.save(this.ips.serviceIpGone(s.metadata.uid ?? '', ip, now));
   }
 
-  /** When a pod became ready (its Ready condition's last transition), or `now` when unknown. */
-  private readySince(uid: string | undefined, now: number): number {
-    const pod = uid ? this.pods?.list().find((p) => p.metadata.uid === uid) : undefined;
-    const ready = pod?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
-    return seenAt(ready?.lastTransitionTime, now);
-  }
-
   /** Recomputes the ready endpoints of every Service from the slices and stores what opened and closed. */
-  private slicesChanged(slices: Informer<SliceObject>): void {
+  private slicesChanged(slices: Informer<SliceObject>, since?: (podUid: string | undefined, now: number) => number): void {
     const now = Date.now();
     const ready = new Map<string, EndpointRow>();
     for (const s of slices.list()) {
@@ -186,7 +194,7 @@ export class ClusterHistory {
       for (const e of s.endpoints ?? []) {
         if (e.conditions?.ready === false) continue;
         for (const ip of e.addresses ?? []) {
-          const fromMs = this.synced ? now : this.readySince(e.targetRef?.uid, now);
+          const fromMs = since ? since(e.targetRef?.uid, now) : now;
           ready.set(`${namespace}/${service}/${ip}`, { namespace, service, ip, pod: e.targetRef?.name ?? null, podUid: e.targetRef?.uid ?? null, fromMs, toMs: null });
         }
       }

@@ -90,8 +90,12 @@ export interface FindingRow {
 }
 
 export interface AnalysisStore {
-  /** Earliest and latest record start times, or null with no records. */
-  recordTimeRange(): Promise<{ fromMs: number; toMs: number } | null>;
+  /** Earliest and latest record start times (of those before `before`, when given), or null with no records. */
+  recordTimeRange(o?: { before?: number }): Promise<{ fromMs: number; toMs: number } | null>;
+  /** Records whose format has no start time: they cannot be placed in a window. */
+  recordsWithoutStartTime(): Promise<number>;
+  /** Records starting at or after `ms`. */
+  recordsAfter(ms: number): Promise<number>;
   trafficCells(fromMs: number, toMs: number): Promise<TrafficCell[]>;
   failureCells(fromMs: number, toMs: number): Promise<FailureCell[]>;
   ipHistory(): Promise<IpRow[]>;

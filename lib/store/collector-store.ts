@@ -74,6 +74,9 @@ export interface CollectorStore extends IngestStore {
   openEndpoints(): Promise<EndpointRow[]>;
   /** Keeps the latest state of a Kubernetes object the analysis reads (firstSeenMs is kept from the first save). */
   saveKubeObject(row: KubeObjectRow): Promise<void>;
+  /** Marks stored objects of `kind` that are not in `presentUids` (and not yet marked) as deleted at `ms`: they went
+   * away while no collector watched. */
+  markMissingKubeObjects(kind: KubeObjectRow['kind'], presentUids: ReadonlySet<string>, ms: number): Promise<void>;
   writeStatus(id: string, json: string): Promise<void>;
   readStatuses(): Promise<CollectorStatusRow[]>;
 }

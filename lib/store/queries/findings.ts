@@ -1,4 +1,5 @@
 // Reading the findings the last analysis stored, for the dashboard: errors first, silenced ones apart.
+import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 
 export interface FindingView {
@@ -32,11 +33,16 @@ export async function listFindings(prisma: PrismaClient): Promise<FindingView[]>
     .sort((a, b) => (severityRank[a.severity] ?? 3) - (severityRank[b.severity] ?? 3));
 }
 
+const fixSchema = z.object({
+  summary: z.string(),
+  files: z.array(z.object({ name: z.string(), description: z.string(), text: z.string() })).optional().catch(undefined),
+});
+
 function parseFix(json: string | null): FindingView['fix'] {
   if (!json) return null;
   try {
-    const fix = JSON.parse(json) as FindingView['fix'];
-    return fix && typeof fix.summary === 'string' ? fix : null;
+    const fix = fixSchema.safeParse(JSON.parse(json));
+    return fix.success ? { summary: fix.data.summary, ...(fix.data.files ? { files: fix.data.files } : {}) } : null;
   } catch {
     return null;
   }

@@ -21,9 +21,19 @@ export class SqliteAnalysisStore implements AnalysisStore {
     this.db.close();
   }
 
-  async recordTimeRange(): Promise<{ fromMs: number; toMs: number } | null> {
-    const row = this.db.prepare(`SELECT MIN("startTime") AS "from", MAX("startTime") AS "to" FROM "AccessRecord"`).get() as { from: Num | null; to: Num | null };
+  async recordTimeRange(o: { before?: number } = {}): Promise<{ fromMs: number; toMs: number } | null> {
+    const row = this.db
+      .prepare(`SELECT MIN("startTime") AS "from", MAX("startTime") AS "to" FROM "AccessRecord" WHERE "startTime" < ?`)
+      .get(o.before ?? Number.MAX_SAFE_INTEGER) as { from: Num | null; to: Num | null };
     return row.from === null || row.to === null ? null : { fromMs: Number(row.from), toMs: Number(row.to) + 1 };
+  }
+
+  async recordsWithoutStartTime(): Promise<number> {
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM "AccessRecord" WHERE "startTime" IS NULL`).get() as { n: Num }).n);
+  }
+
+  async recordsAfter(ms: number): Promise<number> {
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM "AccessRecord" WHERE "startTime" >= ?`).get(ms) as { n: Num }).n);
   }
 
   async trafficCells(fromMs: number, toMs: number): Promise<TrafficCell[]> {

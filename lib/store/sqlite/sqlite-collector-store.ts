@@ -94,6 +94,14 @@ export class SqliteCollectorStore extends SqliteIngestStore implements Collector
       .run(o);
   }
 
+  async markMissingKubeObjects(kind: KubeObjectRow['kind'], presentUids: ReadonlySet<string>, ms: number): Promise<void> {
+    const rows = this.db.prepare(`SELECT "id", "uid" FROM "KubeObject" WHERE "kind" = ? AND "deletedAt" IS NULL`).all(kind) as { id: number; uid: string }[];
+    const mark = this.db.prepare(`UPDATE "KubeObject" SET "deletedAt" = ? WHERE "id" = ?`);
+    this.db.transaction(() => {
+      for (const r of rows) if (!presentUids.has(r.uid)) mark.run(ms, r.id);
+    })();
+  }
+
   async writeStatus(id: string, json: string): Promise<void> {
     this.db
       .prepare(`INSERT INTO "CollectorStatus" ("id", "json", "updatedAt") VALUES (?, ?, ?) ON CONFLICT ("id") DO UPDATE SET "json" = excluded."json", "updatedAt" = excluded."updatedAt"`)

@@ -1,12 +1,12 @@
 // Records of one request read back from a real, migrated SQLite database, then built into a trace.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTrace } from '../../analysis/traces.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
-import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-database.ts';
-import { deployMigrations } from '../migrate.ts';
-import { disconnectAll, prismaFor } from '../prisma-client.ts';
-import { clampTraceLimit, searchRequestIds, traceRecords, TRACE_LIMIT_MAX } from './trace-records.ts';
+import { buildTrace } from './traces.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
+import { deployMigrations } from '../store/migrate.ts';
+import { disconnectAll, prismaFor } from '../store/prisma-client.ts';
+import { clampTraceLimit, searchRequestIds, traceRecords, TRACE_LIMIT_MAX } from '../store/queries/trace-records.ts';
 
 const T0 = Date.UTC(2025, 11, 16, 10, 5, 56, 100);
 const CHAIN = 'trace-42';
