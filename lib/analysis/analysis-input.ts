@@ -44,6 +44,8 @@ export interface ConfigMapInfo {
   name: string;
   uid: string;
   annotations: Record<string, string>;
+  /** The version read, when known: a manifest generated from it refuses to overwrite a later edit. */
+  resourceVersion?: string;
   data: Record<string, string>;
 }
 

@@ -20,6 +20,7 @@ export interface BalanceFindingContext {
   workloadOf?: (namespace: string | null, pod: string | null) => SourceWorkload;
 }
 
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const chance = (p: number) => (p === 0 ? 'below 1e-15' : p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
@@ -154,7 +155,38 @@ export function imbalanceFindings(report: BalanceReport, ctx: BalanceFindingCont
   return out;
 }
 
-/** Every balance finding of a report: EL0008 then EL0012. */
+/** Every balance finding of a report: EL0008 then EL0012, one per workload when its sidecars agree. */
 export function balanceFindings(report: BalanceReport, ctx: BalanceFindingContext = {}): Finding[] {
-  return [...idleEndpointFindings(report, ctx), ...imbalanceFindings(report, ctx)];
+  const all = [...idleEndpointFindings(report, ctx), ...imbalanceFindings(report, ctx)];
+  return ctx.workloadOf ? perWorkload(all, ctx.workloadOf) : all;
+}
+
+/**
+ * The replicas of one workload run one config, so they tend to show the same problem: their findings for the same
+ * cluster and pod (EL0008) or Service (EL0012) become one, keyed by the workload so the key outlives a rollout. The
+ * sidecar with the most requests speaks for the group; every sidecar's figures stay in the evidence.
+ */
+function perWorkload(findings: Finding[], workloadOf: NonNullable<BalanceFindingContext['workloadOf']>): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const e = f.evidence as { cluster: string | null; source: { namespace: string | null; pod: string | null } | null; pod?: string; service: string };
+    const w = workloadOf(e.source?.namespace ?? null, e.source?.pod ?? null);
+    const key = [f.code, f.key.split('|')[1], `${w.namespace}/${w.kind}/${w.name}`, f.code === 'EL0008' ? e.pod : e.service].join('|');
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.entries()].map(([key, group]) => {
+    const tested = (f: Finding) => (f.evidence as { testedRecords: number }).testedRecords;
+    const rep = [...group].sort((a, b) => tested(b) - tested(a))[0]!;
+    const related = [...new Map(group.flatMap((f) => f.related ?? []).map((r) => [`${r.kind}|${r.namespace}|${r.name}`, r])).values()];
+    const others = group.length - 1;
+    return {
+      ...rep,
+      key,
+      related,
+      title: others ? `${rep.title} and ${others} more sidecar${others === 1 ? '' : 's'} of the same workload` : rep.title,
+      firstSeenMs: finiteOrNull(Math.min(...group.map((f) => f.firstSeenMs ?? Infinity))),
+      lastSeenMs: finiteOrNull(Math.max(...group.map((f) => f.lastSeenMs ?? -Infinity))),
+      evidence: { ...rep.evidence, sidecars: group.map((f) => ({ source: (f.evidence as { source: unknown }).source, testedRecords: tested(f), ...('pValue' in f.evidence ? { pValue: f.evidence.pValue } : {}) })) },
+    };
+  });
 }

@@ -321,4 +321,17 @@ describe('EL0008 ready pod gets no traffic', () => {
     assert.equal(s.window.records, 20);
     assert.deepEqual(s.buckets.map((b) => b.records), [20]);
   });
+
+  test('the replicas of one workload with the same problem make one finding, keyed by the workload', () => {
+    const replicas = ['nginx-test-1', 'nginx-test-2', 'nginx-test-3'];
+    const cells = replicas.flatMap((pod) => steady(0, 100, { a: 3, b: 1 }, { sourcePod: pod }));
+    const r = report(cells, [ready('a'), ready('b')]);
+    const workloadOf = (namespace: string | null) => ({ namespace, kind: 'Deployment', name: 'nginx-test' });
+    assert.equal(balanceFindings(r).length, 3);
+    const merged = balanceFindings(r, { workloadOf });
+    assert.deepEqual(merged.map((f) => [f.code, f.key]), [['EL0012', `EL0012|${CLUSTER}|default/Deployment/nginx-test|default/${SVC}`]]);
+    assert.match(merged[0]!.title, /and 2 more sidecars of the same workload$/);
+    assert.deepEqual((merged[0]!.evidence.sidecars as { testedRecords: number }[]).map((x) => x.testedRecords), [400, 400, 400]);
+    assert.ok(merged[0]!.related!.some((x) => x.kind === 'Workload' && x.name === 'Deployment/nginx-test'));
+  });
 });

@@ -37,8 +37,8 @@ describe('headless fix against the simulated seed cluster', { skip: kubectlMissi
     // What the collector would hand over: the Services and the ConfigMap as the API serves them.
     const client = KubeClient.fromString(sim.kubeconfig());
     services = (await client.getJson<{ items: ServiceObject[] }>('/api/v1/services')).items.map(serviceInfo);
-    const cm = await client.getJson<{ metadata: { namespace: string; name: string; uid: string; annotations?: Record<string, string> }; data: Record<string, string> }>('/api/v1/namespaces/default/configmaps/envoy-config');
-    configMap = { namespace: cm.metadata.namespace, name: cm.metadata.name, uid: cm.metadata.uid, annotations: cm.metadata.annotations ?? {}, data: cm.data };
+    const cm = await client.getJson<{ metadata: { namespace: string; name: string; uid: string; resourceVersion: string; annotations?: Record<string, string> }; data: Record<string, string> }>('/api/v1/namespaces/default/configmaps/envoy-config');
+    configMap = { namespace: cm.metadata.namespace, name: cm.metadata.name, uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion, annotations: cm.metadata.annotations ?? {}, data: cm.data };
   });
   after(async () => {
     await sim?.stop();
@@ -76,5 +76,14 @@ describe('headless fix against the simulated seed cluster', { skip: kubectlMissi
     assert.notEqual(svc.code, 0);
     const cm = await kubectl.run(['get', 'configmap', 'envoy-config', '-o', 'jsonpath={.data.envoy\\.yaml}']);
     assert.match(cm.stdout, /address: "backend-service"\n/);
+
+    // Someone edits the ConfigMap after envoy-lens read it: applying the fix now is refused, not an overwrite.
+    const label = await kubectl.run(['label', 'configmap', 'envoy-config', 'edited=yes']);
+    assert.equal(label.code, 0, label.stderr);
+    const stale = join(kubectl.dir, 'stale.configmap.yaml');
+    await writeFile(stale, fix.files![1]!.text);
+    const refused = await kubectl.run(['apply', '--dry-run=server', '-f', stale]);
+    assert.notEqual(refused.code, 0, refused.stdout);
+    assert.match(refused.stderr, /modified|conflict|Conflict/i);
   });
 });

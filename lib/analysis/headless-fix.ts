@@ -193,7 +193,9 @@ export function editConfigSource(source: EnvoyConfigSource, edit: ClusterEdit, w
     const doc = new Document({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: cm.name, namespace: cm.namespace, ...(Object.keys(annotations).length ? { annotations } : {}) },
+      // With the resourceVersion read, applying this over a ConfigMap edited since fails with a conflict instead of
+      // overwriting the newer edit.
+      metadata: { name: cm.name, namespace: cm.namespace, ...(cm.resourceVersion ? { resourceVersion: cm.resourceVersion } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) },
       data: { ...cm.data, [key]: after },
     });
     for (const k of Object.keys(cm.data)) {

@@ -24,7 +24,7 @@ const podSchema = z.object({
   spec: z.unknown(),
 });
 
-const configMapSchema = z.object({ ...base, data: stringMap });
+const configMapSchema = z.object({ ...base, resourceVersion: z.string().nullable().optional().catch(null), data: stringMap });
 
 export interface KubeObjects {
   services: ServiceInfo[];
@@ -59,7 +59,7 @@ export function readKubeObjects(rows: KubeObjectRow[]): KubeObjects {
     } else if (row.kind === 'Pod') {
       out.pods.push({ ...common, labels: d.labels, workload: d.workload, envoyContainers: d.envoyContainers, spec: d.spec, deletedMs: row.deletedMs });
     } else {
-      out.configMaps.push({ ...common, data: d.data });
+      out.configMaps.push({ ...common, ...(d.resourceVersion ? { resourceVersion: d.resourceVersion } : {}), data: d.data });
     }
   }
   return out;

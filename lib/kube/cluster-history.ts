@@ -64,6 +64,7 @@ export class ClusterHistory {
   private synced = false;
   private readonly onError: (message: string) => void;
   private readonly snapshots: KubeSnapshots;
+  private configMapTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly client: KubeClient,
@@ -105,6 +106,8 @@ export class ClusterHistory {
     const podsByUid = new Map(pods.list().map((p) => [p.metadata.uid ?? '', p]));
     this.slicesChanged(slices, (uid, now) => readySince(uid ? podsByUid.get(uid) : undefined, now));
     this.synced = true;
+    this.configMapTimer = setInterval(() => this.snapshots.refreshConfigMaps(), 60_000);
+    this.configMapTimer.unref();
     // Ranges stored as open by an earlier run whose pod or Service is gone now: they ended while no one watched.
     const now = Date.now();
     for (const row of this.ips.closeMissing('pod', new Set(pods.list().map((p) => p.metadata.uid ?? '')), now)) this.save(row);
@@ -119,6 +122,7 @@ export class ClusterHistory {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.configMapTimer);
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.writes;
     await this.snapshots.flush();

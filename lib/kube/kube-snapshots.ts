@@ -51,6 +51,8 @@ export function trimService(s: KubeObjectLike): Dict {
 export class KubeSnapshots {
   private readonly written = new Map<string, string>();
   private readonly configMapReadAt = new Map<string, number>();
+  /** The ConfigMaps live Envoy pods mount, with the pods (uids) that mount each. */
+  private readonly mounted = new Map<string, { namespace: string; name: string; pods: Set<string> }>();
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -66,11 +68,23 @@ export class KubeSnapshots {
     const envoys = names.filter((n) => this.containers.includes(n));
     if (envoys.length === 0) return;
     this.save('Pod', p, trimPod(p, envoys), deleted);
-    if (deleted) return;
+    const uid = p.metadata.uid ?? '';
     for (const c of envoys) {
       const source = envoyConfigSource({ metadata: { namespace: p.metadata.namespace ?? 'default' }, spec: (p as Dict).spec }, c);
-      if (source.kind === 'configmap') this.readConfigMap(source.namespace, source.name);
+      if (source.kind !== 'configmap') continue;
+      const key = `${source.namespace}/${source.name}`;
+      const entry = this.mounted.get(key) ?? { namespace: source.namespace, name: source.name, pods: new Set<string>() };
+      if (deleted) entry.pods.delete(uid);
+      else entry.pods.add(uid);
+      if (entry.pods.size) this.mounted.set(key, entry);
+      else this.mounted.delete(key);
+      if (!deleted) this.readConfigMap(source.namespace, source.name);
     }
+  }
+
+  /** Reads again the ConfigMaps live Envoys mount (an edited ConfigMap changes no pod): call it every minute. */
+  refreshConfigMaps(): void {
+    for (const m of this.mounted.values()) this.readConfigMap(m.namespace, m.name);
   }
 
   service(s: KubeObjectLike, deleted = false): void {
@@ -90,7 +104,8 @@ export class KubeSnapshots {
       .then(async () => {
         const cm = await this.client.getJson<KubeObjectLike & { data?: unknown }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`);
         const data = Object.fromEntries(Object.entries(dict(cm.data)).filter(([, v]) => typeof v === 'string'));
-        this.save('ConfigMap', cm, { ...meta(cm), data }, false);
+        // resourceVersion goes into the fix's ConfigMap manifest, so applying it over a newer edit fails, not overwrites.
+        this.save('ConfigMap', cm, { ...meta(cm), resourceVersion: (cm.metadata as Dict).resourceVersion ?? null, data }, false);
       })
       .catch((e: unknown) => {
         if (!(e instanceof KubeApiError && e.status === 404)) this.onError(`reading ConfigMap ${key}: ${(e as Error).message}`);
