@@ -13,9 +13,15 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <header className="topbar">
           <a href="/" className="brand">envoy-lens</a>
-          <nav>
-            <a href="/">Requests</a>
+          <nav aria-label="Pages">
+            <a href="/">Overview</a>
+            <a href="/balance">Balance</a>
+            <a href="/responses">Responses</a>
+            <a href="/latency">Latency</a>
             <a href="/findings">Findings</a>
+            <a href="/requests">Requests</a>
+            <a href="/live">Live</a>
+            <a href="/sources">Sources</a>
             <a href="/rules">Rules</a>
           </nav>
         </header>

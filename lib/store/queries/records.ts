@@ -1,29 +1,13 @@
 // Reading records: filtered streaming (export) and keyset pages (records page).
 import type { PrismaClient } from '../../generated/prisma/client.ts';
-import type { AccessRecordWhereInput } from '../../generated/prisma/models.ts';
+import { recordWhere, type RecordFilter } from './record-filter.ts';
 import { toRecordView, type RecordView } from './record-view.ts';
 
-export interface RecordFilter {
-  /** Epoch ms, inclusive. */
-  since?: number;
-  /** Epoch ms, exclusive. */
-  until?: number;
-  requestId?: string;
-}
+export type { RecordFilter };
 
 const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
 
-function whereOf(filter: RecordFilter): AccessRecordWhereInput {
-  const where: AccessRecordWhereInput = {};
-  if (filter.since !== undefined || filter.until !== undefined) {
-    where.startTime = {
-      ...(filter.since !== undefined ? { gte: new Date(filter.since) } : {}),
-      ...(filter.until !== undefined ? { lt: new Date(filter.until) } : {}),
-    };
-  }
-  if (filter.requestId !== undefined) where.requestId = filter.requestId;
-  return where;
-}
+const whereOf = recordWhere;
 
 /** Every matching record in storage order, fetched in pages so memory stays flat. */
 export async function* iterateRecords(prisma: PrismaClient, filter: RecordFilter, pageSize = 5000): AsyncGenerator<RecordView> {

@@ -1,4 +1,4 @@
-import type { RecordView } from '../lib/store/queries/record-view';
+import type { RecordView } from '../../lib/store/queries/record-view';
 
 /** Whether the line's possible splits disagreed on the field of this header, so the stored value is null. */
 function ambiguousHeader(r: RecordView, header: string): boolean {
