@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import './globals.css';
+import { loadSettings } from '../lib/settings';
+import { DemoPanel } from './demo-panel';
 
 export const metadata: Metadata = {
   title: 'envoy-lens',
@@ -25,6 +27,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <a href="/rules">Rules</a>
           </nav>
         </header>
+        {loadSettings().simulatorUrl && <DemoPanel />}
         <main>{children}</main>
       </body>
     </html>

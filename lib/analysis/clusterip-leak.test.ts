@@ -56,3 +56,23 @@ describe('ClusterIP leak (EL0001)', () => {
     assert.deepEqual(leakFindings([]), []);
   });
 });
+
+describe('a ClusterIP leak that a config change ended', () => {
+  test('records to pods for 30 s after the last leaking one: kept as resolved (info), not an error', () => {
+    const groups = leakGroups([svcCell({ second: 1000, count: 30 }), cell({ second: 1031, count: 5 })], workloads);
+    const [f] = leakFindings(groups);
+    assert.equal(f!.severity, 'info');
+    assert.match(f!.title, /^ClusterIP leak resolved: .* until \d\d:\d\d:\d\d UTC, and pods directly since/);
+    assert.equal(f!.evidence.resolved, true);
+  });
+
+  test('not resolved while pods and the ClusterIP alternate, or for less than 30 s', () => {
+    for (const cells of [
+      [svcCell({ second: 1000 }), cell({ second: 1020 }), svcCell({ second: 1040 })],
+      [svcCell({ second: 1000 }), cell({ second: 1029 })],
+    ]) {
+      const [f] = leakFindings(leakGroups(cells, workloads));
+      assert.deepEqual([f!.severity, f!.evidence.resolved], ['error', false]);
+    }
+  });
+});

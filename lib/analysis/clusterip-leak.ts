@@ -19,22 +19,30 @@ export interface LeakGroup {
   clusterRecords: number;
   firstSeenMs: number;
   lastSeenMs: number;
+  /** Start of the last second in which the workload's cluster sent to a pod directly; null if it never did. */
+  lastPodSecondMs: number | null;
 }
+
+/** A leak whose cluster has sent only to pods for this long after its last leaking record counts as resolved (a
+ * config change took effect; Envoy may take a DNS refresh to switch). */
+export const RESOLVED_AFTER_MS = 30_000;
 
 const groupKey = (w: SourceWorkload, cluster: string | null) => `${w.namespace}/${w.kind}/${w.name}|${cluster ?? ''}`;
 
 export function leakGroups(cells: TrafficCell[], workloadOf: (ns: string | null, pod: string | null) => SourceWorkload): LeakGroup[] {
   const totals = new Map<string, number>();
+  const lastPod = new Map<string, number>();
   const groups = new Map<string, LeakGroup>();
   for (const c of cells) {
     const w = workloadOf(c.sourceNamespace, c.sourcePod);
     const base = groupKey(w, c.cluster);
     totals.set(base, (totals.get(base) ?? 0) + c.count);
+    if (c.upstreamKind === 'pod') lastPod.set(base, Math.max(lastPod.get(base) ?? -Infinity, c.second * 1000));
     if (c.upstreamKind !== 'service' || !c.upstreamService) continue;
     const key = `${base}|${c.upstreamNamespace}/${c.upstreamService}`;
     let g = groups.get(key);
     if (!g) {
-      g = { workload: w, cluster: c.cluster, serviceNamespace: c.upstreamNamespace ?? w.namespace ?? 'default', service: c.upstreamService, ips: [], sourcePods: [], records: 0, clusterRecords: 0, firstSeenMs: Infinity, lastSeenMs: -Infinity };
+      g = { workload: w, cluster: c.cluster, serviceNamespace: c.upstreamNamespace ?? w.namespace ?? 'default', service: c.upstreamService, ips: [], sourcePods: [], records: 0, clusterRecords: 0, firstSeenMs: Infinity, lastSeenMs: -Infinity, lastPodSecondMs: null };
       groups.set(key, g);
     }
     g.records += c.count;
@@ -43,7 +51,10 @@ export function leakGroups(cells: TrafficCell[], workloadOf: (ns: string | null,
     g.firstSeenMs = Math.min(g.firstSeenMs, c.second * 1000);
     g.lastSeenMs = Math.max(g.lastSeenMs, c.second * 1000 + 999);
   }
-  for (const g of groups.values()) g.clusterRecords = totals.get(groupKey(g.workload, g.cluster)) ?? g.records;
+  for (const g of groups.values()) {
+    g.clusterRecords = totals.get(groupKey(g.workload, g.cluster)) ?? g.records;
+    g.lastPodSecondMs = lastPod.get(groupKey(g.workload, g.cluster)) ?? null;
+  }
   return [...groups.values()].sort((a, b) => b.records - a.records);
 }
 
@@ -62,16 +73,20 @@ export function leakFindings(groups: LeakGroup[], ctx: LeakContext = {}): Findin
     const svc = `${g.serviceNamespace}/${g.service}`;
     const cluster = g.cluster ?? '(cluster not logged)';
     const share = pct(g.records, g.clusterRecords);
+    // Sending only to pods for a while since the last leaking record: the fix took effect. Kept as history.
+    const resolved = g.lastPodSecondMs !== null && g.lastPodSecondMs - g.lastSeenMs >= RESOLVED_AFTER_MS;
     const fix = ctx.fixFor?.(g) ?? {
       summary: `Create a headless Service (clusterIP: None) with ${svc}'s selector and ports, and point Envoy cluster ${cluster} at it as a STRICT_DNS cluster.`,
     };
     return {
       code: 'EL0001',
-      severity: rule.severity,
+      severity: resolved ? 'info' : rule.severity,
       key: `EL0001|${g.workload.namespace}/${g.workload.kind}/${g.workload.name}|${g.cluster ?? ''}|${svc}`,
       resource: { kind: 'Service', namespace: g.serviceNamespace, name: g.service },
       related: [workloadRef(g.workload), ...(ctx.relatedOf?.(g) ?? [])],
-      title: `${rule.name}: ${workloadLabel(g.workload)} reaches Service ${svc} through its ClusterIP ${g.ips.join(', ')}`,
+      title: resolved
+        ? `${rule.name} resolved: ${workloadLabel(g.workload)} reached Service ${svc} through its ClusterIP ${g.ips.join(', ')} until ${new Date(g.lastSeenMs).toISOString().slice(11, 19)} UTC, and pods directly since`
+        : `${rule.name}: ${workloadLabel(g.workload)} reaches Service ${svc} through its ClusterIP ${g.ips.join(', ')}`,
       message:
         `${g.records} of ${g.clusterRecords} requests (${share}) that ${workloadLabel(g.workload)} sent through Envoy cluster ${cluster} ` +
         `went to ${g.ips.join(', ')}, the ClusterIP of Service ${svc}. Envoy sees that one address as its only host, so its ` +
@@ -80,7 +95,7 @@ export function leakFindings(groups: LeakGroup[], ctx: LeakContext = {}): Findin
       fix,
       firstSeenMs: g.firstSeenMs,
       lastSeenMs: g.lastSeenMs,
-      evidence: { records: g.records, clusterRecords: g.clusterRecords, share: g.clusterRecords ? g.records / g.clusterRecords : 0, clusterIps: g.ips, sourcePods: g.sourcePods, cluster: g.cluster, workload: g.workload },
+      evidence: { resolved, lastPodSecondMs: g.lastPodSecondMs, records: g.records, clusterRecords: g.clusterRecords, share: g.clusterRecords ? g.records / g.clusterRecords : 0, clusterIps: g.ips, sourcePods: g.sourcePods, cluster: g.cluster, workload: g.workload },
     } satisfies Finding;
   });
 }

@@ -18,6 +18,7 @@ import { runCheck } from './check-command.ts';
 import { runFindings } from './findings-command.ts';
 import { runBalance } from './balance-command.ts';
 import { runTrace } from './trace-command.ts';
+import { runServe } from './serve-command.ts';
 import { isRuleCode, RULE_CODES } from '../analysis/rules.ts';
 
 const formatHelp = 'access-log format string, envoy-default, istio-default, or a json_format object as JSON';
@@ -206,6 +207,38 @@ export function buildProgram(): Command {
       const url = databaseUrl(opts.db);
       await deployMigrations(url);
       process.exitCode = (await runTrace(url, id, { json: Boolean(opts.json) }, (t) => console.log(t))) ? 0 : 1;
+    });
+
+  program
+    .command('serve')
+    .description('serve the dashboard on a database (the production build), with the live collector inside it if asked')
+    .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', integer('--port', 1, 65535), 3000)
+    .option('--collect', 'run the live collector inside the dashboard process')
+    .option('--kubeconfig <file>', 'with --collect: kubeconfig (default: $KUBECONFIG, ~/.kube/config, else in-cluster)')
+    .option('--context <name>', 'with --collect: kubeconfig context')
+    .option('-n, --namespace <ns>', 'with --collect: only this namespace (default: all)', nonEmpty('--namespace'))
+    .option('-l, --selector <selector>', 'with --collect: only pods with these labels', nonEmpty('--selector'))
+    .option('-c, --container <names>', `with --collect: containers to follow (default: ${DEFAULT_CONTAINERS.join(', ')})`, nonEmpty('--container'))
+    .option('--simulator-url <url>', 'show the demo panel that drives this simulator (npm run demo sets it)')
+    .action(async (opts) => {
+      const collectFlags = ['kubeconfig', 'context', 'namespace', 'selector', 'container'].filter((k) => opts[k] !== undefined);
+      if (!opts.collect && collectFlags.length) throw new UsageError(`--${collectFlags[0]} applies with --collect only`);
+      if (opts.simulatorUrl !== undefined && !/^https?:\/\/[^/]+/.test(opts.simulatorUrl)) throw new UsageError('--simulator-url must be an http(s) URL');
+      await untilSignalled(async (signal) => {
+        process.exitCode = await runServe({
+          databaseUrl: databaseUrl(opts.db), host: opts.host, port: opts.port, suppress: loadSettings().suppress,
+          ...(opts.collect ? { collect: {
+            ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+            ...(opts.context ? { context: opts.context } : {}),
+            ...(opts.namespace ? { namespace: opts.namespace } : {}),
+            ...(opts.selector ? { labelSelector: opts.selector } : {}),
+            ...(opts.container ? { containers: String(opts.container).split(',').map((c: string) => c.trim()).filter(Boolean) } : {}),
+          } } : {}),
+          ...(opts.simulatorUrl ? { simulatorUrl: opts.simulatorUrl } : {}),
+        }, (line) => console.log(line), signal);
+      });
     });
 
   program

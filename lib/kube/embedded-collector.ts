@@ -7,15 +7,32 @@ import { KubeClient } from './kube-client.ts';
 const running = Symbol.for('envoy-lens.embedded-collector');
 type Host = typeof globalThis & { [running]?: Promise<Collector | undefined> };
 
-export function startEmbeddedCollector(o: { kubeconfig: string; databaseUrl: string; log?: (line: string) => void }): Promise<Collector | undefined> {
+export interface EmbeddedCollectorOptions {
+  databaseUrl: string;
+  kubeconfig?: string;
+  context?: string;
+  /** Undefined: all namespaces. */
+  namespace?: string;
+  labelSelector?: string;
+  containers?: string[];
+  log?: (line: string) => void;
+}
+
+export function startEmbeddedCollector(o: EmbeddedCollectorOptions): Promise<Collector | undefined> {
   const host = globalThis as Host;
   const log = o.log ?? ((line: string) => console.log(line));
   host[running] ??= (async () => {
     try {
       // The host ran the migrations (npm run demo does): the bundled server cannot load the migration engine.
       const store = await openCollectorStore(o.databaseUrl, { migrate: false });
-      const collector = await Collector.start({ client: KubeClient.load({ kubeconfig: o.kubeconfig }), store, log });
-      log(`envoy-lens: collecting live from ${o.kubeconfig} (all namespaces)`);
+      const client = KubeClient.load({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) });
+      const collector = await Collector.start({
+        client, store, log,
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
+        ...(o.containers?.length ? { containers: o.containers } : {}),
+      });
+      log(`envoy-lens: collecting live from ${client.server} (${o.namespace ? `namespace ${o.namespace}` : 'all namespaces'})`);
       const stop = () => {
         void collector.stop().finally(() => store.close());
       };
