@@ -99,6 +99,15 @@ describe('envoy-lens parse', () => {
     const both = cli(['parse', '--format', 'envoy-default', '--config', seedConfig]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--format or --config/);
+    const serve = cli(['serve', '--kubeconfig', 'kc']);
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /--kubeconfig applies with --collect only/);
+    const port = cli(['serve', '--port', '99999']);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /--port must be a whole number from 1 to 65535/);
+    const suppress = cli(['findings', '--suppress', 'EL9999']);
+    assert.equal(suppress.code, 2);
+    assert.match(suppress.stderr, /--suppress EL9999: no such rule/);
   });
 
   test('--help describes every command', () => {
