@@ -22,7 +22,7 @@ function rssMb(pid: number): number {
 
 test(`soak: ${seconds} s of the larger scenario at ≥ 2,000 lines/s, with faults; exactly once, memory bounded`, { timeout: (seconds + 120) * 1000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'envoy-lens-soak-'));
-  const sim = await Simulation.start({ scenario: { name: 'large' }, rate: 850, bookmarkIntervalMs: 2000, terminationMs: 500, crashBackoffMs: 1000, seed: 11 });
+  const sim = await Simulation.start({ scenario: { name: 'large' }, rate: 950, bookmarkIntervalMs: 2000, terminationMs: 500, crashBackoffMs: 1000, seed: 11 });
   const db = path.join(dir, 'soak.db');
   try {
     const kubeconfig = await sim.writeKubeconfig(path.join(dir, 'kubeconfig'));
