@@ -1,8 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
-const port = Number(process.env.E2E_PORT ?? 3100);
-// A fresh SQLite per run, filled by e2e/prepare-db.ts before the production server starts.
-const databaseUrl = 'file:./test-results/e2e.db';
+// Two servers, each on a fresh SQLite: the imported sample (deterministic records, hostile lines, pagination), and the
+// demo as `npm run demo` runs it (simulator, collector inside the dashboard, demo panel) for the seed story.
+const importedPort = Number(process.env.E2E_PORT ?? 3100);
+const demoPort = importedPort + 1;
+const demoDir = 'test-results/e2e-demo';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -10,9 +12,8 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: process.env.CI ? 1 : 0,
   workers: 1,
-  timeout: 30_000,
+  timeout: 60_000,
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
     trace: 'on-first-retry',
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -21,11 +22,24 @@ export default defineConfig({
         '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
     },
   },
-  webServer: {
-    command: `node --import tsx e2e/prepare-db.ts && npx next start -H 127.0.0.1 -p ${port}`,
-    url: `http://127.0.0.1:${port}`,
-    env: { DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: '1' },
-    reuseExistingServer: false,
-    timeout: 120_000,
-  },
+  projects: [
+    { name: 'imported', testMatch: /records\.spec\.ts/, use: { baseURL: `http://127.0.0.1:${importedPort}` } },
+    { name: 'demo', testMatch: /seed-story\.spec\.ts/, use: { baseURL: `http://127.0.0.1:${demoPort}` } },
+  ],
+  webServer: [
+    {
+      command: `node --import tsx e2e/prepare-db.ts && npx next start -H 127.0.0.1 -p ${importedPort}`,
+      url: `http://127.0.0.1:${importedPort}/requests`,
+      env: { DATABASE_URL: 'file:./test-results/e2e.db', NEXT_TELEMETRY_DISABLED: '1' },
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+    {
+      command: `rm -rf ${demoDir} && bash scripts/demo.sh`,
+      url: `http://127.0.0.1:${demoPort}/`,
+      env: { DEMO_DATA_DIR: demoDir, PORT: String(demoPort), NEXT_TELEMETRY_DISABLED: '1' },
+      reuseExistingServer: false,
+      timeout: 180_000,
+    },
+  ],
 });

@@ -2,9 +2,9 @@ import { expect, test } from '@playwright/test';
 
 test.describe('requests page', () => {
   test('lists imported records newest first, with upstreams and request ids', async ({ page }) => {
-    await page.goto('/');
+    await page.goto('/requests');
     await expect(page.getByRole('heading', { name: 'Requests' })).toBeVisible();
-    await expect(page.getByText('252 records stored')).toBeVisible();
+    await expect(page.getByText('252 records match')).toBeVisible();
     await expect(page.getByText('253 lines read, 1 line rejected')).toBeVisible();
     const rows = page.locator('table[aria-label="requests"] tbody tr');
     await expect(rows).toHaveCount(100);
@@ -19,17 +19,17 @@ test.describe('requests page', () => {
       dialogs.push(d.message());
       await d.dismiss();
     });
-    await page.goto('/');
+    await page.goto('/requests');
     await expect(page.getByText('<img src=x onerror=alert(1)>', { exact: true })).toBeVisible();
     await expect(page.getByText('<script>alert(2)</script>', { exact: true })).toBeVisible();
-    await expect(page.getByText('/test/<b>bold</b>', { exact: true })).toBeVisible();
+    await expect(page.getByText('/test/<b>bold</b>').first()).toBeVisible();
     await expect(page.locator('tbody img')).toHaveCount(0);
     await expect(page.locator('tbody b')).toHaveCount(0);
     expect(dialogs).toEqual([]);
   });
 
   test('pages back through older records with a keyset link', async ({ page }) => {
-    await page.goto('/');
+    await page.goto('/requests');
     await page.getByRole('link', { name: 'Older →' }).click();
     await expect(page).toHaveURL(/\?before=\d+/);
     await expect(page.locator('table[aria-label="requests"] tbody tr')).toHaveCount(100);
@@ -39,7 +39,7 @@ test.describe('requests page', () => {
   });
 
   test('answers a malformed query parameter with a message, not a crash', async ({ page }) => {
-    const response = await page.goto('/?before=abc');
+    const response = await page.goto('/requests?before=abc');
     expect(response?.status()).toBeLessThan(500);
     const alert = page.getByRole('alert').filter({ hasText: 'Bad link' });
     await expect(alert).toContainText('The query parameter before is not valid');

@@ -1,57 +1,67 @@
-// Requests: the newest stored records, 100 a page. React escapes every value, so log text always renders as text.
+// Requests: the records of the URL filter, 100 a page, newest first, with the filter's total, its CSV/NDJSON export
+// and a request-id search. React escapes every value, so log text always renders as text.
 import { z } from 'zod';
 import { loadSettings } from '../../lib/settings';
 import { prismaFor } from '../../lib/store/prisma-client';
-import { collectionRows, type CollectionRows } from '../../lib/store/queries/collection-status';
-import { ingestTotals, type IngestTotals } from '../../lib/store/queries/ingest-totals';
-import { listRecords, type RecordPage } from '../../lib/store/queries/records';
+import { activeFilters } from '../../lib/web/filter-labels';
+import { filterQuery, type FilterParams } from '../../lib/web/filter-params';
+import { exportHref, withFilter } from '../../lib/web/links';
+import { pageFilter } from '../../lib/web/page-filter';
+import { requestsPageData, type RequestsPageData } from '../../lib/web/requests-page-data';
 import { CollectionPanel } from '../collection-panel';
+import { BadFilter, FilterBar } from '../filter-bar';
+import { RequestIdSearch } from '../trace/request-id-search';
 import { RecordsTable } from './records-table';
+import styles from './requests.module.css';
 
 export const dynamic = 'force-dynamic';
 
-const querySchema = z.object({
+const pageSchema = z.object({
   before: z.coerce.number().int().positive().optional(),
 });
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function RequestsPage({ searchParams }: { searchParams: SearchParams }) {
-  const query = querySchema.safeParse(await searchParams);
-  if (!query.success) {
-    return (
-      <div className="empty" role="alert">
-        <h1>Bad link</h1>
-        <p>The query parameter <code>{query.error.issues[0]?.path.join('.')}</code> is not valid: {query.error.issues[0]?.message}.</p>
-        <a href="/">Show the newest requests</a>
-      </div>
-    );
-  }
-  let page: RecordPage;
-  let totals: IngestTotals;
-  let collection: CollectionRows;
-  try {
-    const prisma = prismaFor(loadSettings().databaseUrl);
-    [page, totals, collection] = await Promise.all([listRecords(prisma, { before: query.data.before, limit: 100 }), ingestTotals(prisma), collectionRows(prisma)]);
-  } catch (err) {
-    if (isMissingTable(err)) return <EmptyState />;
-    throw err;
-  }
-  if (page.total === 0) return <EmptyState collection={collection} />;
+  const search = await searchParams;
+  const paging = pageSchema.safeParse(search);
+  if (!paging.success) return <BadFilter param="before" message={paging.error.issues[0]?.message ?? 'not a record id'} page="/requests" />;
+  const filter = await pageFilter(search);
+  if (!filter.ok) return <BadFilter param={filter.param} message={filter.message} page="/requests" />;
+  const before = paging.data.before;
+  const data = await requestsPageData(prismaFor(loadSettings().databaseUrl), filter.filter, before);
+  const active = activeFilters(filter.params);
+  if (!data || (data.page.total === 0 && active.length === 0 && before === undefined)) return <NothingCollected data={data} />;
+  const { page, totals, collection } = data;
+  const p = filter.params;
   return (
     <>
       <h1>Requests</h1>
       <CollectionPanel rows={collection} />
-      <p className="summary">
-        {page.total.toLocaleString('en-US')} records stored · newest first · from {count(totals.sources, 'source')},{' '}
-        {count(totals.linesRead, 'line')} read, {count(totals.rejected, 'line')} rejected,{' '}
-        {count(totals.ambiguous, 'record')} with ambiguous fields
-      </p>
-      <RecordsTable records={page.records} />
-      <div className="pager">
-        {query.data.before !== undefined && <a href="/">Newest</a>}
-        {page.nextBefore !== null && <a href={`/?before=${page.nextBefore}`}>Older →</a>}
+      <FilterBar params={p} />
+      <div className={styles.toolbar}>
+        <RequestIdSearch />
+        {page.total > 0 && (
+          <p className={styles.exports}>
+            Export this filter: <a href={exportHref('csv', p)} download>CSV</a> · <a href={exportHref('ndjson', p)} download>NDJSON</a>
+          </p>
+        )}
       </div>
+      {page.total === 0 ? (
+        <NoMatch params={p} />
+      ) : (
+        <>
+          <p className="summary">
+            {count(page.total, 'record')} match{page.total === 1 ? 'es' : ''} · newest first · from {count(totals.sources, 'source')},{' '}
+            {count(totals.linesRead, 'line')} read, {count(totals.rejected, 'line')} rejected, {count(totals.ambiguous, 'record')} with ambiguous fields
+          </p>
+          <RecordsTable records={page.records} />
+        </>
+      )}
+      <nav className="pager" aria-label="Pages">
+        {before !== undefined && <a href={`/requests${filterQuery(p)}`}>Newest</a>}
+        {page.nextBefore !== null && <a href={withFilter('/requests', p, { before: page.nextBefore })}>Older →</a>}
+      </nav>
     </>
   );
 }
@@ -60,15 +70,30 @@ function count(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-function isMissingTable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2021';
+/** Records exist, but none match: which filters are on, each removable, and a way to clear them all. */
+function NoMatch({ params }: { params: FilterParams }) {
+  const active = activeFilters(params);
+  return (
+    <div className="empty" role="status">
+      <h2>No requests match these filters</h2>
+      <ul className={styles.activeFilters}>
+        {active.map((f) => (
+          <li key={f.param}>
+            {f.label}: <code>{f.value}</code>{' '}
+            <a href={`/requests${filterQuery(params, { [f.param]: undefined })}`} aria-label={`remove the ${f.label} filter`}>remove</a>
+          </li>
+        ))}
+      </ul>
+      <p><a href="/requests">Clear all filters</a> to see the latest hour of data.</p>
+    </div>
+  );
 }
 
-function EmptyState({ collection }: { collection?: CollectionRows }) {
+function NothingCollected({ data }: { data: RequestsPageData | null }) {
   return (
     <div className="empty">
       <h1>No requests yet</h1>
-      {collection && <CollectionPanel rows={collection} />}
+      {data && <CollectionPanel rows={data.collection} />}
       <p>Follow a cluster&apos;s Envoy sidecars with <code>npx envoy-lens collect</code>, or import an access log:</p>
       <p><code>npx envoy-lens import --config envoy.yaml access.log</code></p>
       <p>or run <code>npm run demo</code> for a sample from the seed scenario.</p>

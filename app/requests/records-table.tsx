@@ -1,4 +1,9 @@
+// The requests table: one row per record, newest first. Every value is text React escapes (paths, user agents and
+// request ids are attacker-controlled); a request id links to its trace.
 import type { RecordView } from '../../lib/store/queries/record-view';
+import { statusClassName, tableTime, traceHref } from '../../lib/web/record-display';
+import { upstreamLabel } from '../../lib/web/upstream-label';
+import styles from './requests.module.css';
 
 /** Whether the line's possible splits disagreed on the field of this header, so the stored value is null. */
 function ambiguousHeader(r: RecordView, header: string): boolean {
@@ -7,16 +12,18 @@ function ambiguousHeader(r: RecordView, header: string): boolean {
 
 const ambiguousMark = <span className="ambiguous" title="several splits of this line match: see envoy-lens export">ambiguous</span>;
 
-/** What the upstream address was at the record's time: the Service or pod behind it, when known. */
-function upstreamWho(r: RecordView): string | null {
-  if (r.upstreamKind === 'service') return `Service ${r.upstreamService}`;
-  if (r.upstreamKind === 'pod' && r.upstreamPod) return `${r.upstreamPod}${r.upstreamAmbiguous ? ' (?)' : ''}`;
-  if (r.upstreamKind === 'external' || r.upstreamKind === 'unknown') return r.upstreamKind;
-  return null;
-}
-
-function statusClass(status: number | null): string {
-  return status === null ? '' : `status-${Math.floor(status / 100)}`;
+/** The pod or Service that answered, over the address it was reached at. */
+export function Upstream({ r }: { r: RecordView }) {
+  const u = upstreamLabel(r);
+  if (!u.name) return <span className="mono">{u.address ?? '–'}</span>;
+  return (
+    <>
+      <span className={u.kind === 'service' ? styles.service : styles.upstreamName} title={u.uncertain ? 'the IP changed hands near this time' : undefined}>
+        {u.name}{u.uncertain && ' (?)'}
+      </span>
+      {u.address && <span className={`mono ${styles.address}`}>{u.address}</span>}
+    </>
+  );
 }
 
 export function RecordsTable({ records }: { records: RecordView[] }) {
@@ -26,12 +33,10 @@ export function RecordsTable({ records }: { records: RecordView[] }) {
         <thead>
           <tr>
             <th>Time (UTC)</th>
-            <th>Pod</th>
-            <th>Method</th>
-            <th>Path</th>
             <th>Status</th>
-            <th>Flags</th>
             <th>ms</th>
+            <th>Request</th>
+            <th>Source pod</th>
             <th>Upstream</th>
             <th>Cluster</th>
             <th>Request ID</th>
@@ -41,23 +46,21 @@ export function RecordsTable({ records }: { records: RecordView[] }) {
         <tbody>
           {records.map((r) => (
             <tr key={r.id} data-request-id={r.requestId ?? undefined}>
-              <td className="mono">{r.startTime?.replace('T', ' ').replace('Z', '') ?? '–'}</td>
-              <td>{r.pod ? `${r.namespace}/${r.pod}` : '–'}</td>
-              <td>{r.method ?? '–'}</td>
-              <td className="clip wide mono" title={r.path ?? undefined}>{r.path ?? '–'}</td>
-              <td className={statusClass(r.status)}>{r.status ?? '–'}</td>
-              <td>{r.responseFlags ? <span className="flag">{r.responseFlags}</span> : ''}</td>
-              <td>{r.durationMs ?? '–'}</td>
-              <td className="mono">
-                {r.upstreamHost ?? '–'}
-                {upstreamWho(r) && (
-                  <span className={`who ${r.upstreamKind}`} title={r.upstreamAmbiguous ? 'the IP changed hands near this time' : undefined}>
-                    {upstreamWho(r)}
-                  </span>
-                )}
+              <td className="mono">{tableTime(r.startTime)}</td>
+              <td className={statusClassName(r.status)}>
+                {r.status ?? '–'}
+                {r.responseFlags && <span className={`flag ${styles.flag}`} title="Envoy response flags">{r.responseFlags}</span>}
               </td>
-              <td>{r.upstreamCluster ?? '–'}</td>
-              <td className="clip mono" title={r.requestId ?? undefined}>{r.requestId ?? (ambiguousHeader(r, 'X-REQUEST-ID') ? ambiguousMark : '–')}</td>
+              <td>{r.durationMs ?? '–'}</td>
+              <td className="clip wide mono" title={r.path ?? undefined}>
+                <span className={styles.method}>{r.method ?? '–'}</span> {r.path ?? '–'}
+              </td>
+              <td className="clip" title={r.pod ? `${r.namespace}/${r.pod}` : undefined}>{r.pod ? `${r.namespace}/${r.pod}` : '–'}</td>
+              <td><Upstream r={r} /></td>
+              <td className="clip" title={r.upstreamCluster ?? undefined}>{r.upstreamCluster ?? '–'}</td>
+              <td className="clip mono" title={r.requestId ?? undefined}>
+                {r.requestId ? <a href={traceHref(r.requestId)}>{r.requestId}</a> : ambiguousHeader(r, 'X-REQUEST-ID') ? ambiguousMark : '–'}
+              </td>
               <td className="clip wide" title={r.userAgent ?? undefined}>{r.userAgent ?? (ambiguousHeader(r, 'USER-AGENT') ? ambiguousMark : '–')}</td>
             </tr>
           ))}

@@ -106,7 +106,7 @@ export class ClusterHistory {
     const podsByUid = new Map(pods.list().map((p) => [p.metadata.uid ?? '', p]));
     this.slicesChanged(slices, (uid, now) => readySince(uid ? podsByUid.get(uid) : undefined, now));
     this.synced = true;
-    this.configMapTimer = setInterval(() => this.snapshots.refreshConfigMaps(), 60_000);
+    this.configMapTimer = setInterval(() => this.snapshots.refreshConfigMaps(), 30_000);
     this.configMapTimer.unref();
     // Ranges stored as open by an earlier run whose pod or Service is gone now: they ended while no one watched.
     const now = Date.now();

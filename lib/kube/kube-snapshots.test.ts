@@ -52,7 +52,7 @@ test('Envoy pods, their ConfigMaps and Services are saved once per change; other
   assert.deepEqual(saved.map((r) => `${r.kind} ${r.name} ${r.deletedMs === null ? 'live' : 'deleted'}`), [
     'Pod web-7c9d8f-abcde live', 'Service web live', 'Pod web-7c9d8f-zzzzz live', 'Pod web-7c9d8f-yyyyy live', 'Pod web-7c9d8f-abcde deleted', 'ConfigMap web-envoy live',
   ]);
-  // A ConfigMap is read once a minute at most; only string values are kept.
+  // A ConfigMap is read once every 10 s at most; only string values are kept.
   assert.deepEqual(gets, ['/api/v1/namespaces/shop/configmaps/web-envoy', '/api/v1/namespaces/shop/configmaps/missing', '/api/v1/namespaces/shop/configmaps/broken']);
   assert.deepEqual(JSON.parse(saved.find((r) => r.kind === 'ConfigMap')!.json).data, { 'envoy.yaml': 'static_resources: {}' });
   assert.deepEqual(errors, ['reading ConfigMap shop/broken: connection reset']);

@@ -1,7 +1,8 @@
 // Keeps in the store the Kubernetes objects the analysis reads: every Service (selector, ports, ClusterIP,
 // annotations: the leak fix and suppression need them), pods running an Envoy container (owner, annotations, the spec
 // that says which ConfigMap holds the bootstrap), and those ConfigMaps (the configs that are checked). Objects are
-// trimmed to those fields and written only when they changed; ConfigMaps are read with GET, at most once a minute each.
+// trimmed to those fields and written only when they changed; ConfigMaps are read with GET, at most once every 10 s
+// each, and every 30 s while Envoys mount them.
 import type { KubeObjectRow } from '../store/analysis-store.ts';
 import type { CollectorStore } from '../store/collector-store.ts';
 import { envoyConfigSource } from '../envoy/config/pod-config-source.ts';
@@ -12,7 +13,7 @@ type Dict = Record<string, unknown>;
 const dict = (v: unknown): Dict => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Dict) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-const CONFIGMAP_REFRESH_MS = 60_000;
+const CONFIGMAP_REFRESH_MS = 10_000;
 
 function meta(o: KubeObjectLike) {
   const m = o.metadata as Dict;
@@ -82,7 +83,7 @@ export class KubeSnapshots {
     }
   }
 
-  /** Reads again the ConfigMaps live Envoys mount (an edited ConfigMap changes no pod): call it every minute. */
+  /** Reads again the ConfigMaps live Envoys mount (an edited ConfigMap changes no pod): call it every 30 s. */
   refreshConfigMaps(): void {
     for (const m of this.mounted.values()) this.readConfigMap(m.namespace, m.name);
   }

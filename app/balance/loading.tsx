@@ -1,0 +1,5 @@
+import { PageLoading } from '../charts/page-loading';
+
+export default function Loading() {
+  return <PageLoading title="Balance" charts={2} />;
+}

@@ -1,0 +1,101 @@
+// What the Overview, Responses and Latency pages show, read through the chart store for one record filter: the window
+// cut into buckets, then the counted rows turned into series, percentiles and histograms.
+import type { ChartStore, RecordSpan } from '../store/chart-store.ts';
+import type { RecordFilter } from '../store/queries/record-filter.ts';
+import { chartWindow, filterWindow, type ChartWindow } from './chart-window.ts';
+import { latencyHistogram, type HistogramBin } from './latency-histogram.ts';
+import { percentileSeries, upstreamLatencies, upstreamPercentileSeries, type PercentilePoint, type UpstreamLatency, type UpstreamPoint } from './latency-series.ts';
+import { latencyPercentiles, mergeCounts, type Percentiles } from './percentiles.ts';
+import { trafficSeries, type TrafficSeries } from './traffic-series.ts';
+
+export interface ChartBase {
+  window: ChartWindow;
+  /** The records the filter selects (with a start time). */
+  span: RecordSpan;
+}
+
+/** The window and the records in it; null when the filter selects no record. */
+async function chartBase(store: ChartStore, filter: RecordFilter): Promise<ChartBase | null> {
+  const span = await store.recordSpan(filter);
+  if (!span) return null;
+  const w = filterWindow(filter, span);
+  return { window: chartWindow(w.fromMs, w.toMs), span };
+}
+
+/** The window narrowed to the records' (what a rate is over): from the first record to the end of the last one's ms, at least a second. */
+export function activeMs(base: ChartBase): number {
+  const from = Math.max(base.window.fromMs, base.span.firstMs);
+  const to = Math.min(base.window.toMs, base.span.lastMs + 1);
+  return Math.max(1000, to - from);
+}
+
+export interface ResponsesReport extends ChartBase {
+  traffic: TrafficSeries;
+}
+
+export async function responsesReport(store: ChartStore, filter: RecordFilter): Promise<ResponsesReport | null> {
+  const base = await chartBase(store, filter);
+  if (!base) return null;
+  return { ...base, traffic: trafficSeries(await store.statusCounts(filter, base.window), base.window) };
+}
+
+export interface OverviewReport extends ChartBase {
+  traffic: TrafficSeries;
+  /** Requests per second over the active part of the window. */
+  ratePerSecond: number;
+  activeMs: number;
+  /** Errors / requests; null for no requests. */
+  errorRate: number | null;
+  latency: Percentiles;
+}
+
+export async function overviewReport(store: ChartStore, filter: RecordFilter): Promise<OverviewReport | null> {
+  const base = await chartBase(store, filter);
+  if (!base) return null;
+  const [statuses, durations] = await Promise.all([store.statusCounts(filter, base.window), store.durationCounts(filter, base.window)]);
+  const traffic = trafficSeries(statuses, base.window);
+  const active = activeMs(base);
+  return {
+    ...base,
+    traffic,
+    ratePerSecond: traffic.requests / (active / 1000),
+    activeMs: active,
+    errorRate: traffic.requests > 0 ? traffic.errors / traffic.requests : null,
+    latency: latencyPercentiles(mergeCounts(durations)),
+  };
+}
+
+export interface LatencyReport extends ChartBase {
+  overall: Percentiles;
+  series: PercentilePoint[];
+  histogram: HistogramBin[];
+  /** The busiest upstreams with their percentiles over the window. */
+  upstreams: UpstreamLatency[];
+  /** p95 per bucket of the first `charted` upstreams (keys u0, u1, …). */
+  upstreamSeries: UpstreamPoint[];
+  charted: string[];
+}
+
+export const LATENCY_TABLE_UPSTREAMS = 20;
+export const LATENCY_CHART_UPSTREAMS = 6;
+
+export async function latencyReport(store: ChartStore, filter: RecordFilter, o: { tableUpstreams?: number; chartUpstreams?: number } = {}): Promise<LatencyReport | null> {
+  const base = await chartBase(store, filter);
+  if (!base) return null;
+  const [durations, top] = await Promise.all([store.durationCounts(filter, base.window), store.topUpstreams(filter, o.tableUpstreams ?? LATENCY_TABLE_UPSTREAMS)]);
+  const charted = top.slice(0, o.chartUpstreams ?? LATENCY_CHART_UPSTREAMS).map((u) => u.upstream);
+  const [perWindow, perBucket] = await Promise.all([
+    store.upstreamDurationCounts(filter, null, top.map((u) => u.upstream)),
+    store.upstreamDurationCounts(filter, base.window, charted),
+  ]);
+  const all = mergeCounts(durations);
+  return {
+    ...base,
+    overall: latencyPercentiles(all),
+    series: percentileSeries(durations, base.window),
+    histogram: latencyHistogram(all),
+    upstreams: upstreamLatencies(top, perWindow),
+    upstreamSeries: upstreamPercentileSeries(perBucket, base.window, charted, 'p95'),
+    charted,
+  };
+}

@@ -1,0 +1,27 @@
+// Records as they arrive, for the live view: ids grow with every insert (SQLite has one writer), so "new since I last
+// looked" is "id greater than the last one seen".
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { recordWhere, type RecordFilter } from './record-filter.ts';
+import { toRecordView, type RecordView } from './record-view.ts';
+
+const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
+
+/** The highest record id stored; 0 when there are none. */
+export async function newestRecordId(prisma: PrismaClient): Promise<number> {
+  const row = await prisma.accessRecord.aggregate({ _max: { id: true } });
+  return row._max.id ?? 0;
+}
+
+/** Matching records with afterId < id <= throughId, oldest first, at most `limit`. */
+export async function recordsAfter(
+  prisma: PrismaClient,
+  { afterId, throughId, filter, limit }: { afterId: number; throughId: number; filter: RecordFilter; limit: number },
+): Promise<RecordView[]> {
+  const rows = await prisma.accessRecord.findMany({
+    where: { ...recordWhere(filter), id: { gt: afterId, lte: throughId } },
+    orderBy: { id: 'asc' },
+    take: limit,
+    include: { source: sourceFields },
+  });
+  return rows.map(toRecordView);
+}
