@@ -9,6 +9,7 @@ import { deployMigrations } from '../store/migrate.ts';
 import { disconnectAll, prismaFor } from '../store/prisma-client.ts';
 import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import type { LiveRecord } from './live-record.ts';
+import { liveRecordStream } from './live-stream.ts';
 
 type Handler = (request: Request, context?: unknown) => Promise<Response>;
 const T0 = Date.UTC(2025, 11, 16, 10, 5, 56);
@@ -95,9 +96,8 @@ describe('dashboard API routes', () => {
     assert.equal(records[1]!.userAgent, HOSTILE_UA);
   });
 
-  test('the live stream sends a matching record inserted after connecting, and ends when the request aborts', async () => {
-    const abort = new AbortController();
-    const response = await get(liveGET, '?status=5xx', { signal: abort.signal });
+  test('the live stream sends a matching record inserted after connecting, and ends when the browser goes away', async () => {
+    const response = await get(liveGET, '?status=5xx');
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     const events = eventReader(response.body!);
@@ -110,6 +110,17 @@ describe('dashboard API routes', () => {
     const records = JSON.parse(batch.data) as LiveRecord[];
     assert.deepEqual(records.map((r) => [r.id, r.path, r.status]), [[wanted, '/live/<b>new</b>', 502]]);
     assert.equal(Number(batch.id), wanted);
+    // A browser that goes away cancels the response body (what the server does on a closed connection).
+    await events.cancel();
+    await assert.rejects(events.next('records', 1500), /stream|cancel|released/i);
+  });
+
+  test('the live stream ends when its request signal aborts', async () => {
+    // Called directly with the signal: a Request built in a test follows its init signal only weakly (undici), so
+    // a garbage collection between abort and delivery could hide the abort from the route.
+    const abort = new AbortController();
+    const events = eventReader(liveRecordStream(prisma, { filter: {}, signal: abort.signal, pollMs: 50 }));
+    await events.next('ready');
     abort.abort();
     await events.closed(10_000);
   });
@@ -180,6 +191,9 @@ function eventReader(body: ReadableStream<Uint8Array>) {
         if (done) throw new Error(`the stream ended before a ${name} event`);
         await pull(deadline);
       }
+    },
+    async cancel(): Promise<void> {
+      await reader.cancel();
     },
     async closed(ms: number): Promise<void> {
       const deadline = Date.now() + ms;
