@@ -9,7 +9,8 @@ export NEXT_TELEMETRY_DISABLED=1
 DATA="${DEMO_DATA_DIR:-data}"
 export DATABASE_URL="${DATABASE_URL:-file:./$DATA/demo.db}"
 PORT="${PORT:-3000}"
-HOST="${HOST:-127.0.0.1}"
+# Not $HOST: some shells export it as the machine name, which would expose the demo on the network.
+HOST="${DEMO_HOST:-127.0.0.1}"
 SIM_PORT="${SIM_PORT:-0}"
 
 mkdir -p "$DATA"

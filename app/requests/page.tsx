@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loadSettings } from '../../lib/settings';
 import { prismaFor } from '../../lib/store/prisma-client';
 import { activeFilters } from '../../lib/web/filter-labels';
-import { filterQuery, type FilterParams } from '../../lib/web/filter-params';
+import { filterQuery, pinnedParams, type FilterParams } from '../../lib/web/filter-params';
 import { exportHref, withFilter } from '../../lib/web/links';
 import { pageFilter } from '../../lib/web/page-filter';
 import { requestsPageData, type RequestsPageData } from '../../lib/web/requests-page-data';
@@ -34,6 +34,8 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
   if (!data || (data.page.total === 0 && active.length === 0 && before === undefined)) return <NothingCollected data={data} />;
   const { page, totals, collection } = data;
   const p = filter.params;
+  // Older pages and the export keep the window this page showed, even as newer records arrive.
+  const pinned = pinnedParams(p, filter.filter);
   return (
     <>
       <h1>Requests</h1>
@@ -43,7 +45,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
         <RequestIdSearch />
         {page.total > 0 && (
           <p className={styles.exports}>
-            Export this filter: <a href={exportHref('csv', p)} download>CSV</a> · <a href={exportHref('ndjson', p)} download>NDJSON</a>
+            Export this filter: <a href={exportHref('csv', pinned)} download>CSV</a> · <a href={exportHref('ndjson', pinned)} download>NDJSON</a>
           </p>
         )}
       </div>
@@ -60,7 +62,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
       )}
       <nav className="pager" aria-label="Pages">
         {before !== undefined && <a href={`/requests${filterQuery(p)}`}>Newest</a>}
-        {page.nextBefore !== null && <a href={withFilter('/requests', p, { before: page.nextBefore })}>Older →</a>}
+        {page.nextBefore !== null && <a href={withFilter('/requests', pinned, { before: page.nextBefore })}>Older →</a>}
       </nav>
     </>
   );

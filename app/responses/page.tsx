@@ -47,7 +47,7 @@ export default async function ResponsesPage({ searchParams }: { searchParams: Se
           {report.traffic.flags.length > 0 && (
             <TimeSeriesChart title="Response flags over time" level={2} unit="count" bucketMs={report.window.bucketMs} points={report.traffic.flagPoints}
               caption={`Requests per bucket carrying each flag${report.traffic.flags.length > FLAG_SERIES ? ` (the ${FLAG_SERIES} most frequent)` : ''}.`}
-              series={report.traffic.flags.slice(0, FLAG_SERIES).map((f) => ({ key: f.flag, label: f.flag }))} />
+              series={report.traffic.flags.slice(0, FLAG_SERIES).map((f, k) => ({ key: `f${k}`, label: f.flag }))} />
           )}
         </>
       )}

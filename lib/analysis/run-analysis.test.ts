@@ -106,6 +106,15 @@ describe('an analysis run on the stored seed scenario', () => {
     assert.deepEqual([w.imbalance.chiSquare, w.imbalance.pValue, w.imbalance.maxMinRatio], [0, 1, 1]);
   });
 
+  test('the balance alone over a long window counts in slots and finds the same split', async () => {
+    const store = await open('headless', 600);
+    const { analyseBalance } = await import('./run-analysis.ts');
+    const long = await analyseBalance(store, { fromMs: T0 - 6 * 3_600_000, toMs: T0 + 3_600_000, bucketMs: 600_000 });
+    assert.equal(long.slotSeconds, 60);
+    const w = long.balance.clusters.find((c) => c.cluster === 'app_service')!.overall.window;
+    assert.deepEqual(w.pods.map((p) => [p.pod, p.tested, p.expected]).sort(), SEED_BACKEND_PODS.map((b) => [b.name, 300, 300]).sort());
+  });
+
   test('silenced by an annotation on the Service or the pod, or everywhere by configuration; still listed', async () => {
     const onService = await refreshFindings(await open('clusterip', 50, { serviceAnnotations: { 'envoy-lens.io/suppress': 'EL0001' } }));
     assert.equal(onService.findings.find((f) => f.code === 'EL0001')!.suppressedBy, 'annotation envoy-lens.io/suppress on Service default/backend-service');

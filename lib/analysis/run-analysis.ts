@@ -64,10 +64,10 @@ export async function analysisWindow(store: AnalysisStore, o: AnalysisOptions): 
   return { fromMs: Math.floor(fromMs / 1000) * 1000, toMs };
 }
 
-export async function loadAnalysisInput(store: AnalysisStore, window: { fromMs: number; toMs: number }): Promise<{ input: AnalysisInput; notes: string[] }> {
+export async function loadAnalysisInput(store: AnalysisStore, window: { fromMs: number; toMs: number }, o: { slotSeconds?: number; failures?: boolean } = {}): Promise<{ input: AnalysisInput; notes: string[] }> {
   const [traffic, failures, ips, endpoints, objects] = await Promise.all([
-    store.trafficCells(window.fromMs, window.toMs),
-    store.failureCells(window.fromMs, window.toMs),
+    store.trafficCells(window.fromMs, window.toMs, o.slotSeconds ?? 1),
+    o.failures === false ? Promise.resolve([]) : store.failureCells(window.fromMs, window.toMs),
     store.ipHistory(),
     store.endpointHistory(),
     store.kubeObjects(),
@@ -93,18 +93,7 @@ export async function analyse(store: AnalysisStore, o: AnalysisOptions = {}): Pr
     fixFor: (g) => leakFix(g, input, configs, namespaces),
     relatedOf: (g) => leakRelated(g, configs),
   });
-  const balance = balanceReport({
-    traffic: input.traffic, endpoints: input.endpoints, ips: input.ips, fromMs: window.fromMs, toMs: window.toMs,
-    bucketMs: o.bucketMs ?? DEFAULT_BUCKET_MS,
-    policyOf: (ns, pod, cluster) => clusterOf(ns, pod, cluster)?.lbPolicy,
-    targetOf: (ns, pod, cluster) => {
-      const config = clusterOf(ns, pod, cluster);
-      return config ? serviceTargetsOf(config, ns ?? 'default', namespaces)[0] ?? null : null;
-    },
-    singleHostOf: (ns, pod, cluster) => (clusterOf(ns, pod, cluster)?.type === 'LOGICAL_DNS'
-      ? 'LOGICAL_DNS: Envoy connects to one address of the DNS answer at a time, so no equal split is expected (see EL0003)'
-      : null),
-  });
+  const balance = balanceOf(input, window, o.bucketMs ?? DEFAULT_BUCKET_MS, clusterOf, namespaces);
   const traffic = trafficFindings({ traffic: input.traffic, failures: input.failures, ips: input.ips, pods: input.pods });
 
   const current = configs.filter((c) => c.pod.deletedMs === null);
@@ -145,6 +134,37 @@ function serviceTargetsOf(cluster: ClusterConfig, podNamespace: string, namespac
   return cluster.endpoints.flatMap((e) => {
     const t = addressTarget(e.address, podNamespace, namespaces);
     return t.kind === 'service' ? [{ namespace: t.namespace, name: t.name }] : [];
+  });
+}
+
+/** Longest window balanced at one-second precision; longer ones count records in slots of a tenth of a bucket. */
+const EXACT_BALANCE_MS = 3_600_000;
+
+/**
+ * The balance report alone (what the Balance page shows), without the other rules. Over a long window records are
+ * counted in slots a tenth of a bucket wide, so a week reads as few cells as an hour; expected shares then use the
+ * endpoints ready at each slot's start.
+ */
+export async function analyseBalance(store: AnalysisStore, o: { fromMs: number; toMs: number; bucketMs: number }): Promise<{ balance: BalanceReport; notes: string[]; slotSeconds: number }> {
+  const window = { fromMs: Math.floor(o.fromMs / 1000) * 1000, toMs: o.toMs };
+  const slotSeconds = window.toMs - window.fromMs <= EXACT_BALANCE_MS ? 1 : Math.max(1, Math.floor(o.bucketMs / 10_000));
+  const { input, notes } = await loadAnalysisInput(store, window, { slotSeconds, failures: false });
+  const configs = podEnvoyConfigs(input.pods, input.configMaps, { includeDeleted: true });
+  const namespaces = new Set([...input.services, ...input.pods, ...input.configMaps].map((x) => x.namespace));
+  return { balance: balanceOf(input, window, o.bucketMs, clusterLookup(configs), namespaces), notes, slotSeconds };
+}
+
+function balanceOf(input: AnalysisInput, window: { fromMs: number; toMs: number }, bucketMs: number, clusterOf: ReturnType<typeof clusterLookup>, namespaces: ReadonlySet<string>): BalanceReport {
+  return balanceReport({
+    traffic: input.traffic, endpoints: input.endpoints, ips: input.ips, fromMs: window.fromMs, toMs: window.toMs, bucketMs,
+    policyOf: (ns, pod, cluster) => clusterOf(ns, pod, cluster)?.lbPolicy,
+    targetOf: (ns, pod, cluster) => {
+      const config = clusterOf(ns, pod, cluster);
+      return config ? serviceTargetsOf(config, ns ?? 'default', namespaces)[0] ?? null : null;
+    },
+    singleHostOf: (ns, pod, cluster) => (clusterOf(ns, pod, cluster)?.type === 'LOGICAL_DNS'
+      ? 'LOGICAL_DNS: Envoy connects to one address of the DNS answer at a time, so no equal split is expected (see EL0003)'
+      : null),
   });
 }
 

@@ -29,6 +29,7 @@ test('per bucket: requests, errors (5xx and no response), classes and flags; emp
   assert.deepEqual(series.statusCodes.map((c) => [c.status, c.count]), [[200, 8], [404, 3], [503, 3], [null, 1]], 'most first, ties by code');
   assert.deepEqual(series.flags.map((f) => [f.flag, f.count]), [['NR', 3], ['UF', 3], ['URX', 2], ['DC', 1]], 'each flag of UF,URX counted');
   assert.equal(series.flags.find((f) => f.flag === 'UF')?.meaning, 'Upstream connection failure (503)');
-  assert.deepEqual(series.flagPoints[0], { t: 0, NR: 0, UF: 2, URX: 2, DC: 0 });
-  assert.deepEqual(series.flagPoints[2], { t: 2000, NR: 3, UF: 1, URX: 0, DC: 1 });
+  // Keyed by place in `flags` (NR, UF, URX, DC), never by the flag text itself.
+  assert.deepEqual(series.flagPoints[0], { t: 0, f0: 0, f1: 2, f2: 2, f3: 0 });
+  assert.deepEqual(series.flagPoints[2], { t: 2000, f0: 3, f1: 1, f2: 0, f3: 1 });
 });

@@ -36,7 +36,8 @@ export interface TrafficSeries {
   statusCodes: { status: number | null; statusClass: StatusClass; count: number }[];
   /** Each flag of a record counted once (`UF,URX` counts for UF and for URX); most frequent first. */
   flags: FlagTotal[];
-  /** Per bucket, the count of each flag in `flags` (keys are the flag codes). */
+  /** Per bucket, the count of each flag in `flags`, keyed `f0`, `f1`… by its place in `flags` (flag text is log text:
+   * as a key it could overwrite `t` or be read as a path by the chart). */
   flagPoints: ({ t: number } & Record<string, number>)[];
 }
 
@@ -77,6 +78,6 @@ export function trafficSeries(rows: readonly StatusCount[], window: ChartWindow)
     statusCodes: [...codes].map(([status, count]) => ({ status, statusClass: statusClassOf(status), count }))
       .sort((a, b) => b.count - a.count || (a.status ?? 0) - (b.status ?? 0)),
     flags: flagTotals,
-    flagPoints: points.map((p, i) => ({ t: p.t, ...Object.fromEntries(flagTotals.map((f) => [f.flag, flagBuckets[i]!.get(f.flag) ?? 0])) })),
+    flagPoints: points.map((p, i) => ({ t: p.t, ...Object.fromEntries(flagTotals.map((f, k) => [`f${k}`, flagBuckets[i]!.get(f.flag) ?? 0])) })),
   };
 }

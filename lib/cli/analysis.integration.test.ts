@@ -23,7 +23,7 @@ async function collectSeed(dir: string, variant: SeedVariant, records: number): 
     const db = path.join(dir, `${variant}.db`);
     const child = spawn(process.execPath, [bin, 'collect', '--kubeconfig', kubeconfig, '--db', `file:${db}`], { cwd: root, stdio: 'ignore' });
     const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const end = Date.now() + 30_000;
+    const end = Date.now() + 60_000;
     const stored = () => {
       try {
         return compareWithStore(sim, db).stored;
@@ -32,7 +32,7 @@ async function collectSeed(dir: string, variant: SeedVariant, records: number): 
       }
     };
     while (stored() < records) {
-      assert.ok(Date.now() < end, `only ${stored()} records stored after 30 s`);
+      assert.ok(Date.now() < end, `only ${stored()} records stored after 60 s`);
       await pause(200);
     }
     child.kill('SIGTERM');

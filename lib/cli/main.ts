@@ -18,7 +18,7 @@ import { runCheck } from './check-command.ts';
 import { runFindings } from './findings-command.ts';
 import { runBalance } from './balance-command.ts';
 import { runTrace } from './trace-command.ts';
-import { runServe } from './serve-command.ts';
+import { runServe, serveAuthOptions } from './serve-command.ts';
 import { isRuleCode, RULE_CODES } from '../analysis/rules.ts';
 
 const formatHelp = 'access-log format string, envoy-default, istio-default, or a json_format object as JSON';
@@ -222,13 +222,18 @@ export function buildProgram(): Command {
     .option('-l, --selector <selector>', 'with --collect: only pods with these labels', nonEmpty('--selector'))
     .option('-c, --container <names>', `with --collect: containers to follow (default: ${DEFAULT_CONTAINERS.join(', ')})`, nonEmpty('--container'))
     .option('--simulator-url <url>', 'show the demo panel that drives this simulator (npm run demo sets it)')
+    .option('--token <token>', 'require this bearer token, or the cookie /?token=<token> sets (default: $ENVOY_LENS_TOKEN, which ps does not show)')
+    .option('--basic-auth <user:password>', 'require HTTP basic auth (default: $ENVOY_LENS_BASIC_AUTH)')
+    .option('--trust-proxy-header <name>', 'behind an auth proxy: require the header it sets to the user (default: $ENVOY_LENS_TRUST_PROXY_HEADER)')
+    .option('--no-auth', 'serve without auth even on a non-loopback --host: anyone who reaches it sees everything')
     .action(async (opts) => {
       const collectFlags = ['kubeconfig', 'context', 'namespace', 'selector', 'container'].filter((k) => opts[k] !== undefined);
       if (!opts.collect && collectFlags.length) throw new UsageError(`--${collectFlags[0]} applies with --collect only`);
       if (opts.simulatorUrl !== undefined && !/^https?:\/\/[^/]+/.test(opts.simulatorUrl)) throw new UsageError('--simulator-url must be an http(s) URL');
+      const auth = serveAuthOptions(opts, loadSettings());
       await untilSignalled(async (signal) => {
         process.exitCode = await runServe({
-          databaseUrl: databaseUrl(opts.db), host: opts.host, port: opts.port, suppress: loadSettings().suppress,
+          databaseUrl: databaseUrl(opts.db), host: opts.host, port: opts.port, suppress: loadSettings().suppress, ...auth,
           ...(opts.collect ? { collect: {
             ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
             ...(opts.context ? { context: opts.context } : {}),

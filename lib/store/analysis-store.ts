@@ -96,7 +96,9 @@ export interface AnalysisStore {
   recordsWithoutStartTime(): Promise<number>;
   /** Records starting at or after `ms`. */
   recordsAfter(ms: number): Promise<number>;
-  trafficCells(fromMs: number, toMs: number): Promise<TrafficCell[]>;
+  /** Records counted per source, cluster, upstream and time slot: `slotSeconds` wide (1 by default), each cell's
+   * `second` the start of its slot. */
+  trafficCells(fromMs: number, toMs: number, slotSeconds?: number): Promise<TrafficCell[]>;
   failureCells(fromMs: number, toMs: number): Promise<FailureCell[]>;
   ipHistory(): Promise<IpRow[]>;
   endpointHistory(): Promise<EndpointRow[]>;

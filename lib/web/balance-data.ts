@@ -1,7 +1,7 @@
 // What the Balance page loads: the analysis's balance report over the page's window, narrowed to its filters.
 import { balanceView, type ClusterView } from '../analysis/balance-view.ts';
 import { chartWindow, filterWindow } from '../analysis/chart-window.ts';
-import { analyse } from '../analysis/run-analysis.ts';
+import { analyseBalance } from '../analysis/run-analysis.ts';
 import { loadSettings } from '../settings.ts';
 import { openAnalysisStore } from '../store/analysis-store.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
@@ -30,12 +30,12 @@ export async function loadBalance(filter: RecordFilter): Promise<BalanceData | n
     if (!range) return null;
     const { fromMs, toMs } = filterWindow(filter, { firstMs: range.fromMs, lastMs: range.toMs - 1 });
     const { bucketMs } = chartWindow(fromMs, toMs, BALANCE_POINTS);
-    const run = await analyse(store, { fromMs, toMs, bucketMs });
+    const run = await analyseBalance(store, { fromMs, toMs, bucketMs });
     return {
-      fromMs: run.fromMs, toMs: run.toMs, bucketMs,
+      fromMs: run.balance.fromMs, toMs: run.balance.toMs, bucketMs,
       clusters: balanceView(run.balance.clusters, filter),
       allClusters: run.balance.clusters.length,
-      notes: run.notes,
+      notes: run.slotSeconds > 1 ? [...run.notes, `Over this window records are counted in ${run.slotSeconds} s slots; expected shares use the endpoints ready at each slot's start.`] : run.notes,
     };
   } finally {
     store.close();

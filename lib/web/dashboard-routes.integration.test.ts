@@ -115,6 +115,29 @@ describe('dashboard API routes', () => {
     await assert.rejects(events.next('records', 1500), /stream|cancel|released/i);
   });
 
+  test('a live cursor from another database starts from now; an unmigrated database is polled quietly', async () => {
+    const newest = Number((await prisma.accessRecord.aggregate({ _max: { id: true } }))._max.id);
+    const abort = new AbortController();
+    const events = eventReader(liveRecordStream(prisma, { filter: {}, afterId: newest + 1_000_000, signal: abort.signal, pollMs: 50 }));
+    assert.equal(Number((await events.next('ready')).id), newest);
+    abort.abort();
+    await events.closed(10_000);
+
+    const empty = tempSqliteDatabase('live-empty');
+    try {
+      const stop = new AbortController();
+      const errors: unknown[] = [];
+      const reader = eventReader(liveRecordStream(prismaFor(empty.url), { filter: {}, signal: stop.signal, pollMs: 50 }));
+      assert.equal(Number((await reader.next('ready')).id), 0);
+      await new Promise((r) => setTimeout(r, 300));
+      stop.abort();
+      await reader.closed(10_000).catch((e: unknown) => errors.push(e));
+      assert.deepEqual(errors, []);
+    } finally {
+      empty.remove();
+    }
+  });
+
   test('the live stream ends when its request signal aborts', async () => {
     // Called directly with the signal: a Request built in a test follows its init signal only weakly (undici), so
     // a garbage collection between abort and delivery could hide the abort from the route.
@@ -155,6 +178,9 @@ describe('dashboard API routes', () => {
     assert.deepEqual(prefix.matches.map((m) => m.requestId).sort(), ['req-bad-1', 'req-ok-1']);
     const hostile = (await (await call('<img src=x onerror=alert(1)>')).json()) as { kind: string };
     assert.equal(hostile.kind, 'trace');
+    // Three characters are looked up exactly only: a prefix that short would match most of a large table.
+    const short = await call('req');
+    assert.equal(short.status, 404);
     const none = await call('nothing-like-this');
     assert.equal(none.status, 404);
     assert.match(((await none.json()) as { error: string }).error, /^id: /);

@@ -36,3 +36,16 @@ test('bad filters name the parameter and what is wrong', () => {
     assert.match(r.message, message);
   }
 });
+
+test('links to older pages and exports pin a relative range to the window it resolved to', async () => {
+  const { pinnedParams } = await import('./filter-params.ts');
+  const p = parseFilterParams({ range: 'latest', status: '5xx' });
+  assert.ok(p.ok);
+  const pinned = pinnedParams(p.params, { since: 1000, until: 5000 });
+  assert.equal(filterQuery(pinned), '?status=5xx&from=1970-01-01T00%3A00%3A01.000Z&to=1970-01-01T00%3A00%3A05.000Z');
+  const again = parseFilterParams(new URLSearchParams(filterQuery(pinned).slice(1)));
+  assert.ok(again.ok);
+  assert.deepEqual(recordFilterOf(again.params, 999_999), { since: 1000, until: 5000, statusClass: 5 });
+  // An explicit window, or none resolved (no records yet), stays as it is.
+  assert.equal(pinnedParams(p.params, {}), p.params);
+});

@@ -79,3 +79,12 @@ export function filterQuery(p: Partial<FilterParams>, changes: Partial<Record<ke
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/**
+ * The params with a relative range ("latest hour", "last 15 min") replaced by the window it resolved to, for links
+ * that must show the same records later: the next page, the export of what is on screen.
+ */
+export function pinnedParams(p: FilterParams, resolved: { since?: number; until?: number }): FilterParams {
+  if (p.from !== undefined || p.to !== undefined || resolved.since === undefined || resolved.until === undefined) return p;
+  return { ...p, from: resolved.since, to: resolved.until };
+}

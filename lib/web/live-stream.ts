@@ -21,6 +21,9 @@ export interface LiveStreamOptions {
   retryMs?: number;
 }
 
+/** How far back a reconnecting or resumed live view may start. */
+export const MAX_BACKLOG = 5000;
+
 export function liveRecordStream(prisma: PrismaClient, o: LiveStreamOptions): ReadableStream<Uint8Array> {
   const pollMs = o.pollMs ?? 500;
   const heartbeatMs = o.heartbeatMs ?? 15_000;
@@ -40,17 +43,32 @@ export function liveRecordStream(prisma: PrismaClient, o: LiveStreamOptions): Re
     };
   });
 
+  // A database not migrated yet has no records: keep polling until it has some, quietly.
+  const newestId = async () => {
+    try {
+      return await newestRecordId(prisma);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2021') return 0;
+      throw err;
+    }
+  };
+
   async function run(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     const send = (text: string) => controller.enqueue(encoder.encode(text));
     if (stopped) return;
-    let cursor = o.afterId ?? (await newestRecordId(prisma));
+    const newestNow = await newestId();
+    let cursor = o.afterId ?? newestNow;
+    // A cursor past the newest id belongs to another database (the demo starts a new one each time): start from now.
+    // One far behind would replay a whole table: a live view starts at most MAX_BACKLOG records back.
+    if (cursor > newestNow) cursor = newestNow;
+    cursor = Math.max(cursor, newestNow - MAX_BACKLOG);
     send(sseRetry(o.retryMs ?? 2000) + sseEvent({ event: 'ready', id: cursor, data: JSON.stringify({ after: cursor }) }));
     let lastSent = Date.now();
     while (!stopped) {
       let more = false;
       // A reader that does not keep up gets no new batch until it has taken the last one.
       if ((controller.desiredSize ?? 1) > 0) {
-        const newest = await newestRecordId(prisma);
+        const newest = await newestId();
         if (newest > cursor && !stopped) {
           const rows = await recordsAfter(prisma, { afterId: cursor, throughId: newest, filter: o.filter, limit: batchLimit });
           more = rows.length === batchLimit;

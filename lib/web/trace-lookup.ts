@@ -24,15 +24,18 @@ export function decodePathSegment(segment: string): string | null {
 export type TraceLookup =
   | { kind: 'trace'; trace: Trace; /** More records carry the id than were read. */ truncated: boolean }
   | { kind: 'matches'; prefix: string; matches: RequestIdMatch[] }
-  | { kind: 'none'; prefix: string };
+  | { kind: 'none'; prefix: string; /** The id was too short to search as a prefix. */ shortPrefix?: boolean };
 
 /** Ids listed for a prefix. */
 export const PREFIX_MATCHES = 50;
+/** Shorter prefixes match most of a large table; they are looked up exactly only. */
+export const MIN_PREFIX = 4;
 
 export async function lookUpTrace(prisma: PrismaClient, requestId: string): Promise<TraceLookup> {
   try {
     const records = await traceRecords(prisma, requestId, TRACE_LIMIT_MAX);
     if (records.length > 0) return { kind: 'trace', trace: buildTrace(records), truncated: records.length >= TRACE_LIMIT_MAX };
+    if (requestId.length < MIN_PREFIX) return { kind: 'none', prefix: requestId, shortPrefix: true };
     const matches = await searchRequestIds(prisma, requestId, PREFIX_MATCHES);
     return matches.length > 0 ? { kind: 'matches', prefix: requestId, matches } : { kind: 'none', prefix: requestId };
   } catch (err) {

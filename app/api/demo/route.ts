@@ -3,12 +3,16 @@
 // Both answer 404 unless the dashboard runs with a simulator (npm run demo, envoy-lens serve --simulator-url).
 import { demoActionSchema, demoState, runDemoAction } from '../../../lib/kube/simulator/demo-control';
 import { loadSettings } from '../../../lib/settings';
+import { refuseCrossSite } from '../../../lib/web/same-origin';
+import { timedRoute } from '../../../lib/web/request-metrics';
 
 export const dynamic = 'force-dynamic';
+export const GET = timedRoute('/api/demo', get);
+export const POST = timedRoute('/api/demo', post);
 
 const noSimulator = () => Response.json({ error: 'this dashboard runs without the simulator: the demo panel is off' }, { status: 404 });
 
-export async function GET(): Promise<Response> {
+async function get(): Promise<Response> {
   const { simulatorUrl } = loadSettings();
   if (!simulatorUrl) return noSimulator();
   try {
@@ -18,9 +22,11 @@ export async function GET(): Promise<Response> {
   }
 }
 
-export async function POST(request: Request): Promise<Response> {
+async function post(request: Request): Promise<Response> {
   const { simulatorUrl } = loadSettings();
   if (!simulatorUrl) return noSimulator();
+  const refused = refuseCrossSite(request);
+  if (refused) return Response.json({ error: refused.error }, { status: refused.status });
   let body: unknown;
   try {
     body = await request.json();

@@ -5,10 +5,12 @@ import { pageFilter } from '../../../lib/web/page-filter';
 import { parseExportFormat, recordExportResponse } from '../../../lib/web/record-export';
 import { loadSettings } from '../../../lib/settings';
 import { prismaFor } from '../../../lib/store/prisma-client';
+import { timedRoute } from '../../../lib/web/request-metrics';
 
 export const dynamic = 'force-dynamic';
+export const GET = timedRoute('/api/export', get);
 
-export async function GET(request: Request): Promise<Response> {
+async function get(request: Request): Promise<Response> {
   const search = new URL(request.url).searchParams;
   const format = parseExportFormat(search);
   if (!format.ok) return badRequest(format);

@@ -6,10 +6,12 @@ import { liveRecordStream } from '../../../lib/web/live-stream';
 import { sseHeaders } from '../../../lib/web/sse';
 import { loadSettings } from '../../../lib/settings';
 import { prismaFor } from '../../../lib/store/prisma-client';
+import { timedRoute } from '../../../lib/web/request-metrics';
 
 export const dynamic = 'force-dynamic';
+export const GET = timedRoute('/api/live', get);
 
-export async function GET(request: Request): Promise<Response> {
+async function get(request: Request): Promise<Response> {
   const live = parseLiveParams(new URL(request.url).searchParams, request.headers.get('last-event-id'));
   if (!live.ok) return badRequest(live);
   const stream = liveRecordStream(prismaFor(loadSettings().databaseUrl), { filter: live.filter, afterId: live.afterId, signal: request.signal });

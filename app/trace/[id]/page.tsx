@@ -5,7 +5,7 @@ import { loadSettings } from '../../../lib/settings';
 import { prismaFor } from '../../../lib/store/prisma-client';
 import { TRACE_LIMIT_MAX } from '../../../lib/store/queries/trace-records';
 import { traceHref } from '../../../lib/web/links';
-import { decodePathSegment, lookUpTrace, requestIdSchema } from '../../../lib/web/trace-lookup';
+import { decodePathSegment, lookUpTrace, MIN_PREFIX, requestIdSchema } from '../../../lib/web/trace-lookup';
 import { formatMs, traceTimeline } from '../../../lib/web/trace-timeline';
 import { BadFilter } from '../../filter-bar';
 import { RequestIdSearch } from '../request-id-search';
@@ -28,7 +28,10 @@ export default async function TracePage({ params }: { params: Promise<{ id: stri
       <>
         <div className="empty" role="status">
           <h1>No request with this id</h1>
-          <p>No stored record has an X-Request-ID equal to, or starting with, <code>{found.prefix}</code>.</p>
+          <p>
+            No stored record has an X-Request-ID equal to{found.shortPrefix ? '' : ', or starting with,'} <code>{found.prefix}</code>.
+            {found.shortPrefix && ` To search by the start of an id, give at least ${MIN_PREFIX} characters.`}
+          </p>
           <p>Request ids are compared exactly, case and all. Envoy logs one only when the format has <code>%REQ(X-REQUEST-ID)%</code>.</p>
           <RequestIdSearch defaultValue={found.prefix} />
           <p><a href="/requests">Browse the requests</a></p>

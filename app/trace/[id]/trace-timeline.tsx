@@ -25,7 +25,7 @@ export function TraceTimeline({ timeline }: { timeline: Timeline }) {
       </div>
       <ol className={styles.rows} aria-label="hops">
         {timeline.rows.map((row) => {
-          const failed = row.hop.record.status === null || row.hop.record.status >= 500;
+          const failed = row.hop.record.status === null || row.hop.record.status < 100 || row.hop.record.status >= 500;
           const barClass = [styles.bar, row.guessedParent && styles.guessed, row.critical && styles.critical, failed && styles.error].filter(Boolean).join(' ');
           return (
             <li key={row.hop.record.id} className={styles.row} data-depth={row.depth}>

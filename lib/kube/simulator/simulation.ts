@@ -7,7 +7,7 @@ import { ContainerLogs, type RotationLimits } from './api/container-logs.ts';
 import { FaultInjector } from './api/fault-injector.ts';
 import { kubeconfigYaml, writeKubeconfig } from './api/kubeconfig.ts';
 import { ObjectStore } from './api/object-store.ts';
-import type { ResourceType } from './api/resources.ts';
+import { RESOURCE_TYPES, type ResourceType } from './api/resources.ts';
 import { ClusterView } from './cluster/cluster-view.ts';
 import { IpAllocator } from './cluster/ip-allocator.ts';
 import { DEFAULT_KUBELET_SETTINGS, Kubelet, KubeletError, type KubeletSettings } from './cluster/kubelet.ts';
@@ -184,8 +184,12 @@ export class Simulation {
   switchScenario(choice: ScenarioChoice, rate?: number): void {
     this.catchUp();
     this.teardown();
-    for (const resource of ['endpointslices', 'pods', 'services', 'configmaps', 'namespaces']) {
-      for (const o of this.store.list(resource)) this.store.delete(resource, o.metadata.namespace, o.metadata.name, resource === 'endpointslices' ? 'discovery.k8s.io' : '');
+    // The scenario's kinds in this order, then objects applied by hand (deploy/'s kinds); namespaces last, as their
+    // deletion would take what is in them.
+    const first = ['endpointslices', 'pods', 'services', 'configmaps'];
+    const rank = (t: ResourceType) => (t.plural === 'namespaces' ? Infinity : first.includes(t.plural) ? first.indexOf(t.plural) : first.length);
+    for (const t of [...RESOURCE_TYPES].sort((a, b) => rank(a) - rank(b))) {
+      for (const o of this.store.list(t.plural)) this.store.delete(t.plural, o.metadata.namespace, o.metadata.name, t.group);
     }
     this.load(choice, rate);
   }

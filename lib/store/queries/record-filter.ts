@@ -16,7 +16,7 @@ export interface RecordFilter {
   cluster?: string;
   /** The upstream: a pod name, a Service name, or an IP. */
   upstream?: string;
-  /** 1..5: 1xx..5xx; 0: no status (the request never got a response). */
+  /** 1..5: 1xx..5xx; 0: no response (status 0 or none logged). */
   statusClass?: number;
   /** Paths starting with this, compared exactly (no wildcards). */
   pathPrefix?: string;
@@ -44,7 +44,9 @@ export function recordWhere(filter: RecordFilter): AccessRecordWhereInput {
     and.push({ OR: [{ upstreamPod: filter.upstream }, { upstreamService: filter.upstream }, { upstreamIp: filter.upstream }, { upstreamHost: filter.upstream }] });
   }
   if (filter.statusClass !== undefined) {
-    where.status = filter.statusClass === 0 ? null : { gte: filter.statusClass * 100, lt: filter.statusClass * 100 + 100 };
+    // No response: Envoy logs 0 (a downstream that went away, a TCP proxy line) or nothing at all.
+    if (filter.statusClass === 0) and.push({ OR: [{ status: null }, { status: { lt: 100 } }] });
+    else where.status = { gte: filter.statusClass * 100, lt: filter.statusClass * 100 + 100 };
   }
   if (filter.pathPrefix !== undefined) where.path = prefixRange(filter.pathPrefix);
   if (and.length) where.AND = and;

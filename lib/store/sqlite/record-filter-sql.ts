@@ -15,7 +15,7 @@ export function recordFilterSql(f: RecordFilter): { sql: string; params: Record<
     parts.push(`(r."upstreamPod" = @upstream OR r."upstreamService" = @upstream OR r."upstreamIp" = @upstream OR r."upstreamHost" = @upstream)`);
     params.upstream = f.upstream;
   }
-  if (f.statusClass === 0) parts.push(`r."status" IS NULL`);
+  if (f.statusClass === 0) parts.push(`(r."status" IS NULL OR r."status" < 100)`);
   else if (f.statusClass !== undefined) (parts.push(`r."status" >= @statusFrom AND r."status" < @statusTo`), (params.statusFrom = f.statusClass * 100), (params.statusTo = f.statusClass * 100 + 100));
   if (f.pathPrefix !== undefined) {
     parts.push(`r."path" >= @pathFrom AND r."path" < @pathTo`);

@@ -53,6 +53,9 @@ describe('SqliteAnalysisStore', () => {
       ['nginx-b', '10.244.0.82', 'pod', 'backend-2', 1001, 1, 0],
     ]);
     assert.deepEqual(await store.recordTimeRange(), { fromMs: 1_000_000, toMs: 5_000_001 });
+    // Slots two seconds wide: the cell of second 1001 joins the slot starting at 1000.
+    const slots = (await store.trafficCells(1_000_000, 1_002_000, 2)).map((c) => [c.sourcePod, c.upstreamPod ?? c.upstreamService, c.second, c.count]);
+    assert.deepEqual(slots.sort(), [['nginx-a', 'backend-1', 1000, 3], ['nginx-a', 'backend-service', 1000, 1], ['nginx-b', 'backend-2', 1000, 1]]);
   });
 
   test("failure cells: Envoy's own 503s by flag; upstream 503s and other statuses are left out", async () => {

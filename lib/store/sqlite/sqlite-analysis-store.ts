@@ -36,19 +36,21 @@ export class SqliteAnalysisStore implements AnalysisStore {
     return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM "AccessRecord" WHERE "startTime" >= ?`).get(ms) as { n: Num }).n);
   }
 
-  async trafficCells(fromMs: number, toMs: number): Promise<TrafficCell[]> {
+  async trafficCells(fromMs: number, toMs: number, slotSeconds = 1): Promise<TrafficCell[]> {
+    // Bound parameters arrive as REAL: cast, so the division stays an integer one.
+    const slotMs = Math.max(1, Math.floor(slotSeconds)) * 1000;
     const rows = this.db
       .prepare(
         `SELECT s."namespace" AS "sourceNamespace", s."pod" AS "sourcePod", r."upstreamCluster" AS "cluster",
            r."upstreamIp", r."upstreamKind", r."upstreamNamespace", r."upstreamPod", r."upstreamService",
-           SUM(r."upstreamAmbiguous") AS "ambiguous", r."startTime" / 1000 AS "second", COUNT(*) AS "count"
+           SUM(r."upstreamAmbiguous") AS "ambiguous", (r."startTime" / CAST(@slotMs AS INTEGER)) * CAST(@slotMs AS INTEGER) / 1000 AS "second", COUNT(*) AS "count"
          FROM "AccessRecord" r JOIN "Source" s ON s."id" = r."sourceId"
-         WHERE r."startTime" >= ? AND r."startTime" < ?
+         WHERE r."startTime" >= @fromMs AND r."startTime" < @toMs
          GROUP BY s."namespace", s."pod", r."upstreamCluster", r."upstreamIp", r."upstreamKind", r."upstreamNamespace",
            r."upstreamPod", r."upstreamService", "second"
          ORDER BY "second"`,
       )
-      .all(fromMs, toMs) as (Omit<TrafficCell, 'ambiguous' | 'second' | 'count'> & { ambiguous: Num; second: Num; count: Num })[];
+      .all({ fromMs, toMs, slotMs }) as (Omit<TrafficCell, 'ambiguous' | 'second' | 'count'> & { ambiguous: Num; second: Num; count: Num })[];
     return rows.map((r) => ({ ...r, ambiguous: Number(r.ambiguous), second: Number(r.second), count: Number(r.count) }));
   }
 

@@ -4,10 +4,12 @@ import { badRequest, jsonResponse } from '../../../../lib/web/api-response';
 import { lookUpTrace, requestIdSchema } from '../../../../lib/web/trace-lookup';
 import { loadSettings } from '../../../../lib/settings';
 import { prismaFor } from '../../../../lib/store/prisma-client';
+import { timedRoute } from '../../../../lib/web/request-metrics';
 
 export const dynamic = 'force-dynamic';
+export const GET = timedRoute('/api/trace/[id]', get);
 
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+async function get(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const id = requestIdSchema.safeParse((await params).id);
   if (!id.success) return badRequest({ param: 'id', message: id.error.issues[0]?.message ?? 'not a request id' });
   const found = await lookUpTrace(prismaFor(loadSettings().databaseUrl), id.data);

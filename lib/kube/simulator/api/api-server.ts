@@ -7,6 +7,7 @@ import type { ContainerLogs } from './container-logs.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import { applyPatch, patchTypeOf } from './merge-patch.ts';
+import { applyDefaults } from './object-defaults.ts';
 import type { ObjectStore } from './object-store.ts';
 import { OpenStreams } from './open-streams.ts';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
@@ -196,7 +197,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata: { resourceVersion: rv }, items });
       }
       if (method === 'POST') {
-        let body = await readObject(req, type, namespace);
+        let body = applyDefaults(await readObject(req, type, namespace));
         if (type.namespaced && !store.get('namespaces', undefined, body.metadata.namespace ?? 'default')) {
           throw notFound('namespaces', body.metadata.namespace ?? 'default');
         }
@@ -222,7 +223,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return sendJson(res, 200, o);
       }
       case 'PUT': {
-        const body = await readObject(req, type, namespace);
+        const body = applyDefaults(await readObject(req, type, namespace));
         if (body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
         validateObject(body);
         return sendJson(res, 200, dryRun ? store.prepareUpdate(body) : store.update(body));
@@ -230,7 +231,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'PATCH': {
         const patchType = patchTypeOf(req.headers['content-type']);
         const patch = await readJson(req);
-        const patched = applyPatch(current(), patch, patchType) as KubeObject;
+        const patched = applyDefaults(applyPatch(current(), patch, patchType) as KubeObject);
         // A patch may not rename or move the object, and resourceVersion in a patch is a precondition only if sent.
         patched.metadata = { ...patched.metadata, name, ...(namespace ? { namespace } : {}) };
         validateObject(patched);

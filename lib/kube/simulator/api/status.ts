@@ -20,6 +20,14 @@ export interface StatusDetails {
   group?: string;
   kind?: string;
   retryAfterSeconds?: number;
+  /** For Invalid: one per field, which kubectl prints as `* field: message`. */
+  causes?: StatusCause[];
+}
+
+export interface StatusCause {
+  reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported';
+  message: string;
+  field: string;
 }
 
 export interface KubeStatus {
@@ -62,7 +70,16 @@ export function badRequest(message: string): StatusError {
 /** errors.NewInvalid: one cause as it is, several as an aggregate `[a, b]`. */
 export function invalid(kind: string, name: string, causes: string[]): StatusError {
   const text = causes.length === 1 ? causes[0] : `[${causes.join(', ')}]`;
-  return new StatusError(makeStatus(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, { name, kind }));
+  return new StatusError(makeStatus(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, { name, kind, causes: causes.map(statusCause) }));
+}
+
+/** `field: Required value` → a StatusCause, as field.Error becomes one in errors.NewInvalid. */
+function statusCause(text: string): StatusCause {
+  const at = text.indexOf(': ');
+  const field = at < 0 ? '' : text.slice(0, at);
+  const message = at < 0 ? text : text.slice(at + 2);
+  const reason = message.startsWith('Required value') ? 'FieldValueRequired' : message.startsWith('Unsupported value') ? 'FieldValueNotSupported' : 'FieldValueInvalid';
+  return { reason, message, field };
 }
 
 export function alreadyExists(resource: string, name: string): StatusError {

@@ -1,14 +1,10 @@
 // meta.k8s.io/v1 Table rendering: kubectl's `get` asks for Tables and prints their cells as-is, so these columns
 // (names, types, priority 1 = `-o wide`) follow the apiserver's printers for each kind.
 import type { KubeObject } from '../kube-object.ts';
+import { STORED_KIND_PRINTERS } from './stored-kind-printers.ts';
+import { age, ageCol, asArray, asDict, col, humanDuration, nameCol, str, type Dict, type Printer, type TableColumn } from './table-columns.ts';
 
-export interface TableColumn {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-  format: string;
-  description: string;
-  priority: number;
-}
+export { humanDuration, type TableColumn } from './table-columns.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -23,50 +19,6 @@ export interface Table {
   metadata: { resourceVersion: string };
   columnDefinitions: TableColumn[];
   rows: TableRow[];
-}
-
-type Printer = { columns: TableColumn[]; cells: (o: KubeObject, now: number) => unknown[] };
-
-const col = (name: string, description: string, priority = 0, type: TableColumn['type'] = 'string', format = ''): TableColumn => ({
-  name,
-  type,
-  format,
-  description,
-  priority,
-});
-
-const nameCol = col('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
-const ageCol = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
-
-type Dict = Record<string, unknown>;
-const asDict = (v: unknown): Dict => (v && typeof v === 'object' ? (v as Dict) : {});
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown, fallback = '<none>'): string => (typeof v === 'string' && v !== '' ? v : fallback);
-
-/** kubectl's HumanDuration (apimachinery util/duration), so AGE reads like a real cluster. */
-export function humanDuration(seconds: number): string {
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  const s = Math.floor(seconds);
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-  if (m < 180) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-  if (h < 48) return `${h}h`;
-  const d = Math.floor(h / 24);
-  if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
-  if (h < 24 * 365 * 2) return `${d}d`;
-  const y = Math.floor(d / 365);
-  if (y < 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
-  return `${y}y`;
-}
-
-function age(o: KubeObject, now: number): string {
-  const created = o.metadata.creationTimestamp;
-  if (!created) return '<unknown>';
-  return humanDuration((now - Date.parse(created)) / 1000);
 }
 
 /** STATUS as kubectl shows it: a waiting/terminated reason beats the phase; deletion shows Terminating. */
@@ -203,6 +155,7 @@ const PRINTERS: Record<string, Printer> = {
   endpointslices: endpointSlicePrinter,
   configmaps: configMapPrinter,
   namespaces: namespacePrinter,
+  ...STORED_KIND_PRINTERS,
 };
 
 /** Table rendering for a set of objects of one resource. */
