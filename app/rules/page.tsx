@@ -3,19 +3,14 @@
 import { RULE_CODES, ruleOf, ruleUrl } from '../../lib/analysis/rules';
 import { loadSettings } from '../../lib/settings';
 import { prismaFor } from '../../lib/store/prisma-client';
-import { findingCounts, type FindingCounts } from '../../lib/store/queries/findings';
+import { findingCountsIfAny } from '../../lib/store/queries/findings';
 import { FindingsLink } from './findings-link';
 import styles from './rules.module.css';
 
 export const dynamic = 'force-dynamic';
 
 export default async function RulesPage() {
-  let counts: FindingCounts | null = null;
-  try {
-    counts = await findingCounts(prismaFor(loadSettings().databaseUrl));
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'P2021') throw err;
-  }
+  const counts = await findingCountsIfAny(prismaFor(loadSettings().databaseUrl));
   return (
     <div>
       <h1>Rules</h1>

@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import { isRuleCode, ruleOf, SUPPRESS_HINT } from '../../../lib/analysis/rules';
 import { loadSettings } from '../../../lib/settings';
 import { prismaFor } from '../../../lib/store/prisma-client';
-import { findingCounts, type FindingCounts } from '../../../lib/store/queries/findings';
+import { findingCountsIfAny } from '../../../lib/store/queries/findings';
 import { FindingsLink } from '../findings-link';
 import styles from '../rules.module.css';
 
@@ -15,12 +15,7 @@ export default async function RulePage({ params }: { params: Promise<{ code: str
   const upper = code.toUpperCase();
   if (!isRuleCode(upper)) notFound();
   const rule = ruleOf(upper);
-  let counts: FindingCounts | null = null;
-  try {
-    counts = await findingCounts(prismaFor(loadSettings().databaseUrl));
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'P2021') throw err;
-  }
+  const counts = await findingCountsIfAny(prismaFor(loadSettings().databaseUrl));
   return (
     <article className="rule">
       <p><a href="/rules">All rules</a></p>

@@ -2,20 +2,10 @@
 // (counts, names, times), the sample records behind it, and the whole object as indented JSON. Evidence shapes differ
 // per rule (lib/analysis); anything that does not parse is left out rather than breaking the page.
 import { z } from 'zod';
+import type { SampleRecord } from '../analysis-store.ts';
 
-export interface EvidenceSample {
-  id: number | null;
-  startTimeMs: number | null;
-  requestId: string | null;
-  method: string | null;
-  path: string | null;
-  status: number | null;
-  upstreamHost: string | null;
-  upstreamCluster: string | null;
-  responseFlags: string | null;
-  sourceNamespace: string | null;
-  sourcePod: string | null;
-}
+/** A sample record as the analysis stored it (lib/store/analysis-store.ts), its id possibly lost. */
+export type EvidenceSample = Omit<SampleRecord, 'id'> & { id: number | null };
 
 /** One top-level figure: a number, text, yes/no, or a list of names. */
 export interface EvidenceFact {

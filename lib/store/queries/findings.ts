@@ -103,3 +103,13 @@ function parseFix(json: string | null): FindingView['fix'] {
     return null;
   }
 }
+
+/** The counts, or null when the database was never migrated (nothing analysed yet): what the rule pages show. */
+export async function findingCountsIfAny(prisma: PrismaClient): Promise<FindingCounts | null> {
+  try {
+    return await findingCounts(prisma);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'P2021') return null;
+    throw err;
+  }
+}
