@@ -5,7 +5,7 @@ import { loadSettings } from '../settings.ts';
 import { openChartStore, type ChartStore } from '../store/chart-store.ts';
 import { prismaFor } from '../store/prisma-client.ts';
 import { collectionRows, type CollectionRows } from '../store/queries/collection-status.ts';
-import { openFindingCounts, type FindingCounts } from '../store/queries/finding-counts.ts';
+import { openFindingCounts, type OpenFindingCounts } from '../store/queries/finding-counts.ts';
 import { ingestTotals, type IngestTotals } from '../store/queries/ingest-totals.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
 
@@ -27,12 +27,12 @@ export const loadLatency = (filter: RecordFilter): Promise<LatencyReport | null>
 export interface OverviewData {
   /** Null when the filter selects no record. */
   traffic: OverviewReport | null;
-  findings: FindingCounts;
+  findings: OpenFindingCounts;
   collection: CollectionRows;
   ingest: IngestTotals;
 }
 
-const noFindings: FindingCounts = { error: 0, warning: 0, info: 0, silenced: 0, analyzedAtMs: null };
+const noFindings: OpenFindingCounts = { error: 0, warning: 0, info: 0, silenced: 0, analyzedAtMs: null };
 const noCollection: CollectionRows = { statuses: [], gaps: 0, otherLines: 0 };
 const noIngest: IngestTotals = { sources: 0, linesRead: 0, records: 0, rejected: 0, ambiguous: 0 };
 

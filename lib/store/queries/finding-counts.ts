@@ -1,7 +1,9 @@
-// How many findings the last analysis left open (not silenced), per severity: the Overview's findings tile.
+// How many findings the last analysis left open (not silenced), per severity: the Overview's findings tile and
+// /metrics. A view of findingCounts (findings.ts), which the Findings and rule pages use in full.
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { findingCounts } from './findings.ts';
 
-export interface FindingCounts {
+export interface OpenFindingCounts {
   error: number;
   warning: number;
   info: number;
@@ -11,16 +13,11 @@ export interface FindingCounts {
   analyzedAtMs: number | null;
 }
 
-export async function openFindingCounts(prisma: PrismaClient): Promise<FindingCounts> {
-  const [open, silenced, last] = await Promise.all([
-    prisma.finding.groupBy({ by: ['severity'], where: { suppressedBy: null }, _count: { _all: true } }),
-    prisma.finding.count({ where: { suppressedBy: { not: null } } }),
-    prisma.finding.aggregate({ _max: { analyzedAt: true } }),
-  ]);
-  const counts: FindingCounts = { error: 0, warning: 0, info: 0, silenced, analyzedAtMs: last._max.analyzedAt?.getTime() ?? null };
-  for (const row of open) {
-    const severity = row.severity === 'error' || row.severity === 'warning' ? row.severity : 'info';
-    counts[severity] += row._count._all;
+export async function openFindingCounts(prisma: PrismaClient): Promise<OpenFindingCounts> {
+  const all = await findingCounts(prisma);
+  const counts: OpenFindingCounts = { error: 0, warning: 0, info: 0, silenced: all.total.silenced, analyzedAtMs: all.analyzedAtMs };
+  for (const [severity, c] of Object.entries(all.bySeverity)) {
+    counts[severity === 'error' || severity === 'warning' ? severity : 'info'] += c.shown;
   }
   return counts;
 }
