@@ -4,7 +4,7 @@ const nextConfig = {
   // Native and Node-only packages stay out of the server bundle.
   serverExternalPackages: [
     'better-sqlite3', '@prisma/adapter-better-sqlite3', '@prisma/client',
-    '@prisma/driver-adapter-utils', '@kubernetes/client-node', 'undici',
+    '@prisma/driver-adapter-utils', '@prisma/adapter-pg', 'pg', '@kubernetes/client-node', 'undici',
   ],
   poweredByHeader: false,
   typedRoutes: false,

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { isRuleCode, RULE_CODES, ruleOf } from '../../lib/analysis/rules';
 import { loadSettings } from '../../lib/settings';
-import { prismaFor } from '../../lib/store/prisma-client';
+import { prismaClientFor } from '../../lib/store/prisma-client';
 import { findingsPage, type FindingCount, type FindingCounts, type FindingView } from '../../lib/store/queries/findings';
 import { BadFilter } from '../filter-bar';
 import { FindingCard } from './finding-card';
@@ -40,7 +40,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Sea
   let findings: FindingView[] = [];
   let counts = EMPTY_COUNTS;
   try {
-    ({ findings, counts } = await findingsPage(prismaFor(loadSettings().databaseUrl), { ...q, silenced: showSilenced }));
+    ({ findings, counts } = await findingsPage(await prismaClientFor(loadSettings().databaseUrl), { ...q, silenced: showSilenced }));
   } catch (err) {
     if ((err as { code?: string }).code !== 'P2021') throw err;
   }

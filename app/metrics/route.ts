@@ -3,11 +3,11 @@
 import { dashboardMetricsText } from '../../lib/web/dashboard-metrics';
 import { PROMETHEUS_CONTENT_TYPE } from '../../lib/web/prometheus-text';
 import { loadSettings } from '../../lib/settings';
-import { prismaFor } from '../../lib/store/prisma-client';
+import { prismaClientFor } from '../../lib/store/prisma-client';
 
 export const dynamic = 'force-dynamic';
 
 export async function GET(): Promise<Response> {
-  const text = await dashboardMetricsText(() => prismaFor(loadSettings().databaseUrl));
+  const text = await dashboardMetricsText(() => prismaClientFor(loadSettings().databaseUrl));
   return new Response(text, { headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' } });
 }

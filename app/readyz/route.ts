@@ -2,10 +2,10 @@
 // auth).
 import { readinessResponse } from '../../lib/web/readiness';
 import { loadSettings } from '../../lib/settings';
-import { prismaFor } from '../../lib/store/prisma-client';
+import { prismaClientFor } from '../../lib/store/prisma-client';
 
 export const dynamic = 'force-dynamic';
 
 export function GET(): Promise<Response> {
-  return readinessResponse(() => prismaFor(loadSettings().databaseUrl));
+  return readinessResponse(() => prismaClientFor(loadSettings().databaseUrl));
 }

@@ -2,7 +2,7 @@
 // and a request-id search. React escapes every value, so log text always renders as text.
 import { z } from 'zod';
 import { loadSettings } from '../../lib/settings';
-import { prismaFor } from '../../lib/store/prisma-client';
+import { prismaClientFor } from '../../lib/store/prisma-client';
 import { activeFilters } from '../../lib/web/filter-labels';
 import { filterQuery, pinnedParams, type FilterParams } from '../../lib/web/filter-params';
 import { exportHref, withFilter } from '../../lib/web/links';
@@ -29,7 +29,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
   const filter = await pageFilter(search);
   if (!filter.ok) return <BadFilter param={filter.param} message={filter.message} page="/requests" />;
   const before = paging.data.before;
-  const data = await requestsPageData(prismaFor(loadSettings().databaseUrl), filter.filter, before);
+  const data = await requestsPageData(await prismaClientFor(loadSettings().databaseUrl), filter.filter, before);
   const active = activeFilters(filter.params);
   if (!data || (data.page.total === 0 && active.length === 0 && before === undefined)) return <NothingCollected data={data} />;
   const { page, totals, collection } = data;

@@ -2,7 +2,7 @@
 // the Findings page), and a link to its explanation.
 import { RULE_CODES, ruleOf, ruleUrl } from '../../lib/analysis/rules';
 import { loadSettings } from '../../lib/settings';
-import { prismaFor } from '../../lib/store/prisma-client';
+import { prismaClientFor } from '../../lib/store/prisma-client';
 import { findingCountsIfAny } from '../../lib/store/queries/findings';
 import { FindingsLink } from './findings-link';
 import styles from './rules.module.css';
@@ -10,7 +10,7 @@ import styles from './rules.module.css';
 export const dynamic = 'force-dynamic';
 
 export default async function RulesPage() {
-  const counts = await findingCountsIfAny(prismaFor(loadSettings().databaseUrl));
+  const counts = await findingCountsIfAny(await prismaClientFor(loadSettings().databaseUrl));
   return (
     <div>
       <h1>Rules</h1>

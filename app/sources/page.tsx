@@ -3,7 +3,7 @@
 // gaps the collector recorded. Query parameters: `source` (a source id) and `rejectedBefore` (keyset page).
 import { z } from 'zod';
 import { loadSettings } from '../../lib/settings';
-import { prismaFor } from '../../lib/store/prisma-client';
+import { prismaClientFor } from '../../lib/store/prisma-client';
 import { sourcesPage, type SourcesPage } from '../../lib/store/queries/sources';
 import { BadFilter } from '../filter-bar';
 import { CollectorCards, liveStates } from './collector-card';
@@ -32,7 +32,7 @@ export default async function SourcesPageView({ searchParams }: { searchParams: 
   }
   let data: SourcesPage;
   try {
-    data = await sourcesPage(prismaFor(loadSettings().databaseUrl), { rejectedBefore: query.data.rejectedBefore, sourceId: query.data.source });
+    data = await sourcesPage(await prismaClientFor(loadSettings().databaseUrl), { rejectedBefore: query.data.rejectedBefore, sourceId: query.data.source });
   } catch (err) {
     if ((err as { code?: string }).code === 'P2021') return <EmptyState />;
     throw err;

@@ -5,7 +5,7 @@ import { buildTrace } from './traces.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { deployMigrations } from '../store/migrate.ts';
-import { disconnectAll, prismaFor } from '../store/prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../store/prisma-client.ts';
 import { clampTraceLimit, searchRequestIds, traceRecords, TRACE_LIMIT_MAX } from '../store/queries/trace-records.ts';
 
 const T0 = Date.UTC(2025, 11, 16, 10, 5, 56, 100);
@@ -19,7 +19,7 @@ describe('trace records from SQLite', () => {
   before(async () => {
     db = tempSqliteDatabase('trace-records');
     await deployMigrations(db.url);
-    prisma = prismaFor(db.url);
+    prisma = await prismaClientFor(db.url);
     const source = (pod: string) =>
       prisma.source.create({ data: { key: `pod:uid-${pod}/envoy/c1`, kind: 'pod', namespace: 'shop', pod, container: 'envoy', format: 'text' } });
     const [frontend, api, db_] = [await source('frontend'), await source('api'), await source('db')];

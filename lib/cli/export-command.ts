@@ -1,13 +1,13 @@
 // envoy-lens export: stored records as NDJSON or CSV with stable camelCase keys.
 import { csvHeaderLine, exportLine, type ExportFormat } from '../export/record-lines.ts';
-import { prismaFor } from '../store/prisma-client.ts';
+import { prismaClientFor } from '../store/prisma-client.ts';
 import { iterateRecords, type RecordFilter } from '../store/queries/records.ts';
 import { BufferedWriter } from './buffered-writer.ts';
 
 export type { ExportFormat };
 
 export async function runExport(databaseUrl: string, format: ExportFormat, filter: RecordFilter, out: NodeJS.WritableStream): Promise<number> {
-  const prisma = prismaFor(databaseUrl);
+  const prisma = await prismaClientFor(databaseUrl);
   const writer = new BufferedWriter(out);
   let count = 0;
   if (format === 'csv') await writer.write(csvHeaderLine());

@@ -1,12 +1,12 @@
 // envoy-lens trace: every hop of one request by its X-Request-ID, ordered, indented by who called whom; with a prefix
 // that matches several ids, the ids to choose from.
 import { buildTrace, type Trace } from '../analysis/traces.ts';
-import { prismaFor } from '../store/prisma-client.ts';
+import { prismaClientFor } from '../store/prisma-client.ts';
 import { searchRequestIds, traceRecords } from '../store/queries/trace-records.ts';
 import { printable } from './terminal-text.ts';
 
 export async function runTrace(databaseUrl: string, id: string, o: { json: boolean }, out: (text: string) => void): Promise<boolean> {
-  const prisma = prismaFor(databaseUrl);
+  const prisma = await prismaClientFor(databaseUrl);
   let records = await traceRecords(prisma, id);
   if (records.length === 0) {
     const matches = await searchRequestIds(prisma, id, 20);

@@ -6,7 +6,7 @@ import { compileFormat } from '../envoy/compile-format.ts';
 import { SEED_FORMAT } from '../envoy/default-formats.ts';
 import { seedLogLines } from '../sample/seed-log.ts';
 import { openIngestStore, type IngestStore } from '../store/ingest-store.ts';
-import { disconnectAll, prismaFor } from '../store/prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../store/prisma-client.ts';
 import { iterateRecords } from '../store/queries/records.ts';
 import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { importLines, SourceConflictError } from './import-lines.ts';
@@ -42,7 +42,7 @@ describe('importLines into SQLite', () => {
     const second = await importLines(batchesOf(lines), { store, format, source });
     assert.deepEqual([second.skipped, second.records, second.rejected], [3000, 0, 0]);
     const stored = [];
-    for await (const r of iterateRecords(prismaFor(db.url), {})) stored.push(r);
+    for await (const r of iterateRecords(await prismaClientFor(db.url), {})) stored.push(r);
     assert.equal(stored.length, first.records);
     const ids = stored.map((r) => r.requestId).filter((id) => id !== null);
     assert.equal(new Set(ids).size, ids.length, 'no request id is stored twice');
@@ -75,7 +75,7 @@ describe('importLines into SQLite', () => {
     const ambiguous = '[2025-12-16T10:05:56.365Z] "GET /t HTTP/1.1" 200 40 1 rid-amb "a" "b" "-" 10.244.0.81:10000 app_service -';
     const summary = await importLines(batchesOf([bad, ambiguous]), { store, format, source: { ...source, key: 'file:as:bad' } });
     assert.deepEqual([summary.records, summary.rejected, summary.ambiguous], [1, 1, 1]);
-    const prisma = prismaFor(db.url);
+    const prisma = await prismaClientFor(db.url);
     const rejected = await prisma.rejectedLine.findFirstOrThrow({ where: { raw: bad } });
     assert.match(rejected.reason, /does not start with "\["/);
     assert.equal(rejected.column, 1);

@@ -1,7 +1,13 @@
-// Prisma's own migration engine (wasm) on a real SQLite file: applies offline, then is a no-op.
+// Prisma's own migration engine (wasm) on a real SQLite file and a real PostgreSQL database: applies offline, then is
+// a no-op.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { tempPostgresDatabase } from '../testing/test-postgres.ts';
+import { pgConfigFrom } from './postgres/pg-config.ts';
+import { postgresqlSchemaFrom, schemaVariants } from './schema-variants.ts';
 import { tempSqliteDatabase } from '../testing/temp-database.ts';
 import { sqliteFilePath } from './database-url.ts';
 import { createMigration, deployMigrations } from './migrate.ts';
@@ -35,3 +41,43 @@ test('the committed migrations match prisma/schema.prisma', async () => {
     scratch.remove();
   }
 });
+
+// PostgreSQL: the same migrations, each with a twin of the same name in prisma/postgresql/migrations.
+test('PostgreSQL: applies every migration to an empty database, then finds nothing to apply', async () => {
+  const scratch = await tempPostgresDatabase({ migrated: false });
+  try {
+    const applied = await deployMigrations(scratch.url);
+    assert.deepEqual(applied, migrationNames(schemaVariants.postgresql.migrationsDir));
+    assert.deepEqual(await deployMigrations(scratch.url), []);
+    const client = new pg.Client(pgConfigFrom(scratch.url));
+    await client.connect();
+    try {
+      const tables = (await client.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public'`)).rows.map((r) => r.t);
+      for (const t of ['AccessRecord', 'IngestCheckpoint', 'RejectedLine', 'Source', 'Finding', '_prisma_migrations']) assert.ok(tables.includes(t), t);
+      const indexes = (await client.query<{ i: string }>(`SELECT indexname AS i FROM pg_indexes WHERE tablename = 'AccessRecord'`)).rows.map((r) => r.i);
+      for (const column of ['startTime', 'requestId', 'upstreamHost']) assert.ok(indexes.some((n) => n.includes(column)), `${column}: ${indexes.join(', ')}`);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await scratch.drop();
+  }
+});
+
+test('PostgreSQL: the committed schema is the SQLite schema with the provider swapped, and its migrations match it', async () => {
+  assert.equal(readFileSync(schemaVariants.postgresql.schemaPath, 'utf8'), postgresqlSchemaFrom(readFileSync(schemaVariants.sqlite.schemaPath, 'utf8')),
+    'prisma/postgresql/schema.prisma is stale: run npm run db:schemas');
+  assert.deepEqual(migrationNames(schemaVariants.postgresql.migrationsDir), migrationNames(schemaVariants.sqlite.migrationsDir),
+    'every migration needs a PostgreSQL twin of the same name (npm run db:new writes both)');
+  const scratch = await tempPostgresDatabase({ migrated: false });
+  try {
+    assert.equal(await createMigration(scratch.url, 'drift_check', { dryRun: true }), null,
+      'prisma/postgresql/schema.prisma has changes no PostgreSQL migration holds');
+  } finally {
+    await scratch.drop();
+  }
+});
+
+function migrationNames(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}

@@ -1,21 +1,20 @@
 // Prisma migrations without the native schema engine: the CLI's `migrate` commands need a binary that cannot be
 // downloaded on these machines, so this drives Prisma's own schema engine compiled to WebAssembly
-// (@prisma/schema-engine-wasm) through the better-sqlite3 driver adapter. The engine writes and checks
-// `_prisma_migrations` exactly as `prisma migrate deploy` does.
+// (@prisma/schema-engine-wasm) through a driver adapter: better-sqlite3 for SQLite, node-postgres for PostgreSQL.
+// The engine writes and checks `_prisma_migrations` exactly as `prisma migrate deploy` does. Each provider has its
+// own migrations folder (see lib/store/schema-variants.ts); every migration exists in both under the same name.
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import { sqliteFilePath } from './database-url.ts';
-import { appliedMigrationNames } from './sqlite/applied-migrations.ts';
+import { databaseKind, redact, sqliteFilePath } from './database-url.ts';
+import { schemaVariants, type SchemaVariant } from './schema-variants.ts';
 
-const projectRoot = path.resolve(import.meta.dirname, '..', '..');
-export const schemaPath = path.join(projectRoot, 'prisma', 'schema.prisma');
-export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
+export const schemaPath = schemaVariants.sqlite.schemaPath;
+export const migrationsDir = schemaVariants.sqlite.migrationsDir;
 
 type Engine = engineBindings.SchemaEngine;
 let wasmReady: Promise<void> | undefined;
@@ -33,60 +32,35 @@ function loadWasm(): Promise<void> {
   return wasmReady;
 }
 
-/** Every connection the engine opens, so they can be closed when it is done (it does not close them itself). */
-function trackConnections(factory: PrismaBetterSqlite3, opened: SqlDriverAdapter[]): PrismaBetterSqlite3 {
-  const connect = factory.connect.bind(factory);
-  factory.connect = async () => {
-    const adapter = await connect();
-    opened.push(adapter);
-    return adapter;
-  };
-  return factory;
+async function migrationFactory(databaseUrl: string, opened: SqlDriverAdapter[]): Promise<SqlMigrationAwareDriverAdapterFactory> {
+  if (databaseKind(databaseUrl) === 'sqlite') {
+    const { sqliteMigrationFactory } = await import('./sqlite/sqlite-migration-adapter.ts');
+    return sqliteMigrationFactory(databaseUrl, opened);
+  }
+  const { postgresMigrationFactory } = await import('./postgres/postgres-migration-adapter.ts');
+  return postgresMigrationFactory(databaseUrl, opened);
 }
 
-/** SQLite's shadow database receives whole migration scripts through executeRaw; send those through executeScript. */
-function scriptTolerantShadow(factory: PrismaBetterSqlite3, opened: SqlDriverAdapter[]): SqlMigrationAwareDriverAdapterFactory {
-  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
-  factory.connectToShadowDb = async (): Promise<SqlDriverAdapter> => {
-    const adapter = await connectToShadowDb();
-    opened.push(adapter);
-    const executeRaw = adapter.executeRaw.bind(adapter);
-    adapter.executeRaw = async (query) => {
-      if (query.args.length === 0 && /;\s*\S/.test(query.sql)) {
-        await adapter.executeScript(query.sql);
-        return 0;
-      }
-      return executeRaw(query);
-    };
-    return adapter;
-  };
-  return factory;
-}
-
-async function withEngine<T>(databaseUrl: string, run: (engine: Engine) => Promise<T>): Promise<T> {
+async function withEngine<T>(databaseUrl: string, run: (engine: Engine, variant: SchemaVariant) => Promise<T>): Promise<T> {
   await loadWasm();
-  const file = sqliteFilePath(databaseUrl);
-  await mkdir(path.dirname(file), { recursive: true });
+  const variant = schemaVariants[databaseKind(databaseUrl)];
   const opened: SqlDriverAdapter[] = [];
-  const factory = scriptTolerantShadow(
-    trackConnections(new PrismaBetterSqlite3({ url: file }, { timestampFormat: 'unixepoch-ms' }), opened),
-    opened,
-  );
-  const bound = bindMigrationAwareSqlAdapterFactory(factory);
-  const schema = await readFile(schemaPath, 'utf8');
+  const bound = bindMigrationAwareSqlAdapterFactory(await migrationFactory(databaseUrl, opened));
+  const schema = await readFile(variant.schemaPath, 'utf8');
   const logs: string[] = [];
   const engine = await engineBindings.SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
+    { datamodels: [[variant.schemaPath, schema]] },
     (line: string) => logs.push(line),
     bound,
   );
   try {
-    return await run(engine);
+    return await run(engine, variant);
   } catch (err) {
-    throw new Error(`migration failed on ${file}: ${describeEngineError(err, bound)}`);
+    throw new Error(`migration failed on ${redact(databaseUrl)}: ${describeEngineError(err, bound)}`);
   } finally {
     engine.free();
-    await Promise.all(opened.map((adapter) => adapter.dispose().catch(() => undefined)));
+    // Shadow databases last opened are disposed first (PostgreSQL drops them through an earlier connection).
+    for (const adapter of opened.reverse()) await adapter.dispose().catch(() => undefined);
   }
 }
 
@@ -100,14 +74,15 @@ function describeEngineError(err: unknown, bound: { errorRegistry: { consumeErro
   return text;
 }
 
-async function readMigrationsList(): Promise<engineBindings.MigrationList> {
-  const lockPath = path.join(migrationsDir, 'migration_lock.toml');
-  const dirs = existsSync(migrationsDir)
-    ? (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+async function readMigrationsList(variant: SchemaVariant): Promise<engineBindings.MigrationList> {
+  const dir = variant.migrationsDir;
+  const lockPath = path.join(dir, 'migration_lock.toml');
+  const dirs = existsSync(dir)
+    ? (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
     : [];
   const migrationDirectories = await Promise.all(
     dirs.map(async (name) => {
-      const sqlPath = path.join(migrationsDir, name, 'migration.sql');
+      const sqlPath = path.join(dir, name, 'migration.sql');
       const content = existsSync(sqlPath)
         ? ({ tag: 'ok', value: await readFile(sqlPath, 'utf8') } as const)
         : ({ tag: 'error', value: `missing ${sqlPath}` } as const);
@@ -115,7 +90,7 @@ async function readMigrationsList(): Promise<engineBindings.MigrationList> {
     }),
   );
   return {
-    baseDir: migrationsDir,
+    baseDir: dir,
     lockfile: { path: 'migration_lock.toml', content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null },
     shadowDbInitScript: '',
     migrationDirectories,
@@ -124,11 +99,20 @@ async function readMigrationsList(): Promise<engineBindings.MigrationList> {
 
 const noFilters = { externalTables: [], externalEnums: [] };
 
+async function appliedMigrations(databaseUrl: string): Promise<Set<string> | null> {
+  if (databaseKind(databaseUrl) === 'sqlite') {
+    const { appliedMigrationNames } = await import('./sqlite/applied-migrations.ts');
+    return appliedMigrationNames(sqliteFilePath(databaseUrl));
+  }
+  const { appliedPostgresMigrations } = await import('./postgres/applied-migrations.ts');
+  return appliedPostgresMigrations(databaseUrl);
+}
+
 /** Applies every migration not yet applied; a no-op on an up-to-date database. Returns the names applied. */
 export async function deployMigrations(databaseUrl: string): Promise<string[]> {
-  const migrationsList = await readMigrationsList();
+  const migrationsList = await readMigrationsList(schemaVariants[databaseKind(databaseUrl)]);
   // Up to date already (the usual case, and the case of a database a collector is writing to): no engine needed.
-  const applied = appliedMigrationNames(sqliteFilePath(databaseUrl));
+  const applied = await appliedMigrations(databaseUrl);
   if (applied && migrationsList.migrationDirectories.every((d) => applied.has(d.path))) return [];
   return withEngine(databaseUrl, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
@@ -137,21 +121,30 @@ export async function deployMigrations(databaseUrl: string): Promise<string[]> {
 }
 
 /**
- * Writes a new migration for the difference between the migrations folder and schema.prisma (development only).
- * Returns its folder, or with `dryRun` the SQL it would hold; null when the schema matches the migrations.
+ * Writes a migration for the difference between the database's migrations folder and its schema (development only):
+ * SQLite's from prisma/schema.prisma, PostgreSQL's from the variant written by `npm run db:schemas`. Returns the
+ * folder, or with `dryRun` the SQL it would hold; null when the schema matches the migrations. `folderName` gives the
+ * folder an exact name (the twin of a migration of the other provider).
  */
-export async function createMigration(databaseUrl: string, name: string, options: { dryRun?: boolean } = {}): Promise<string | null> {
-  const lockPath = path.join(migrationsDir, 'migration_lock.toml');
-  await mkdir(migrationsDir, { recursive: true });
-  if (!existsSync(lockPath)) {
-    await writeFile(lockPath, '# Written by lib/store/migrate.ts; do not edit.\nprovider = "sqlite"\n');
+export async function createMigration(
+  databaseUrl: string,
+  name: string,
+  options: { dryRun?: boolean; folderName?: string } = {},
+): Promise<string | null> {
+  const variant = schemaVariants[databaseKind(databaseUrl)];
+  const lockPath = path.join(variant.migrationsDir, 'migration_lock.toml');
+  if (!options.dryRun) {
+    await mkdir(variant.migrationsDir, { recursive: true });
+    if (!existsSync(lockPath)) {
+      await writeFile(lockPath, `# Written by lib/store/migrate.ts; do not edit.\nprovider = "${variant.provider}"\n`);
+    }
   }
-  const list = await readMigrationsList();
-  const schema = await readFile(schemaPath, 'utf8');
+  const list = await readMigrationsList(variant);
+  const schema = await readFile(variant.schemaPath, 'utf8');
   return withEngine(databaseUrl, async (engine) => {
     const diff = await engine.diff({
       from: { tag: 'migrations', ...list },
-      to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
+      to: { tag: 'schemaDatamodel', files: [{ path: variant.schemaPath, content: schema }] },
       script: true,
       exitCode: true,
       filters: noFilters,
@@ -159,9 +152,25 @@ export async function createMigration(databaseUrl: string, name: string, options
     if (diff.exitCode !== 2 || !diff.stdout) return null;
     if (options.dryRun) return diff.stdout;
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-    const dir = path.join(migrationsDir, `${stamp}_${name.replace(/[^a-z0-9_]+/gi, '_')}`);
+    const dir = path.join(variant.migrationsDir, options.folderName ?? `${stamp}_${name.replace(/[^a-z0-9_]+/gi, '_')}`);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'migration.sql'), diff.stdout);
     return dir;
+  });
+}
+
+/** The SQL between two schema texts of one provider, without a database (used to write PostgreSQL twins of
+ * migrations that predate the PostgreSQL folder). */
+export async function diffSchemas(kind: 'sqlite' | 'postgresql', databaseUrl: string, fromSchema: string | null, toSchema: string): Promise<string> {
+  if (databaseKind(databaseUrl) !== kind) throw new Error(`diffSchemas(${kind}) needs a ${kind} URL`);
+  return withEngine(databaseUrl, async (engine, variant) => {
+    const diff = await engine.diff({
+      from: fromSchema === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: variant.schemaPath, content: fromSchema }] },
+      to: { tag: 'schemaDatamodel', files: [{ path: variant.schemaPath, content: toSchema }] },
+      script: true,
+      exitCode: true,
+      filters: noFilters,
+    });
+    return diff.stdout ?? '';
   });
 }

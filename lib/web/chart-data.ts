@@ -3,7 +3,7 @@
 import { overviewReport, latencyReport, responsesReport, type LatencyReport, type OverviewReport, type ResponsesReport } from '../analysis/chart-reports.ts';
 import { loadSettings } from '../settings.ts';
 import { openChartStore, type ChartStore } from '../store/chart-store.ts';
-import { prismaFor } from '../store/prisma-client.ts';
+import { prismaClientFor } from '../store/prisma-client.ts';
 import { collectionRows, type CollectionRows } from '../store/queries/collection-status.ts';
 import { openFindingCounts, type OpenFindingCounts } from '../store/queries/finding-counts.ts';
 import { ingestTotals, type IngestTotals } from '../store/queries/ingest-totals.ts';
@@ -37,7 +37,7 @@ const noCollection: CollectionRows = { statuses: [], gaps: 0, otherLines: 0 };
 const noIngest: IngestTotals = { sources: 0, linesRead: 0, records: 0, rejected: 0, ambiguous: 0 };
 
 export async function loadOverview(filter: RecordFilter): Promise<OverviewData> {
-  const prisma = prismaFor(loadSettings().databaseUrl);
+  const prisma = await prismaClientFor(loadSettings().databaseUrl);
   const orEmpty = <T>(p: Promise<T>, empty: T): Promise<T> => p.catch((err) => {
     // A database not migrated yet: nothing stored.
     if ((err as { code?: string }).code === 'P2021') return empty;

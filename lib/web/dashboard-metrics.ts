@@ -49,11 +49,11 @@ function collectorFamilies(running: CollectorStatusView[]): MetricFamily[] {
 }
 
 /** The /metrics text. A database that does not answer leaves its numbers out and shows as envoy_lens_database_up 0. */
-export async function dashboardMetricsText(prisma: PrismaClient | (() => PrismaClient), histogram?: DurationHistogram): Promise<string> {
+export async function dashboardMetricsText(prisma: PrismaClient | (() => PrismaClient | Promise<PrismaClient>), histogram?: DurationHistogram): Promise<string> {
   let store: MetricFamily[] = [];
   let up = 1;
   try {
-    store = await storeFamilies(typeof prisma === 'function' ? prisma() : prisma);
+    store = await storeFamilies(typeof prisma === 'function' ? await prisma() : prisma);
   } catch (err) {
     up = 0;
     console.error(`envoy-lens: /metrics could not read the database: ${lastLine((err as Error).message)}`);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { runExport } from '../cli/export-command.ts';
 import { deployMigrations } from '../store/migrate.ts';
-import { disconnectAll, prismaFor } from '../store/prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../store/prisma-client.ts';
 import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import type { LiveRecord } from './live-record.ts';
 import { liveRecordStream } from './live-stream.ts';
@@ -33,7 +33,7 @@ describe('dashboard API routes', () => {
     db = tempSqliteDatabase('dashboard-routes');
     await deployMigrations(db.url);
     process.env.DATABASE_URL = db.url; // read by loadSettings() when a handler runs
-    prisma = prismaFor(db.url);
+    prisma = await prismaClientFor(db.url);
     sourceId = (await prisma.source.create({ data: { key: 'pod:uid-front/envoy/c1', kind: 'pod', namespace: 'shop', pod: 'front', container: 'envoy', format: 'text' } })).id;
     await insert({ requestId: 'req-ok-1', upstreamHost: '10.244.0.7:8080', upstreamKind: 'pod', upstreamPod: 'api-1', upstreamNamespace: 'shop' });
     await insert({ requestId: 'req-bad-1', status: 500, path: '/api/orders', userAgent: HOSTILE_UA, upstreamHost: '10.96.0.10:80', upstreamKind: 'service', upstreamService: 'api' });
@@ -127,7 +127,7 @@ describe('dashboard API routes', () => {
     try {
       const stop = new AbortController();
       const errors: unknown[] = [];
-      const reader = eventReader(liveRecordStream(prismaFor(empty.url), { filter: {}, signal: stop.signal, pollMs: 50 }));
+      const reader = eventReader(liveRecordStream(await prismaClientFor(empty.url), { filter: {}, signal: stop.signal, pollMs: 50 }));
       assert.equal(Number((await reader.next('ready')).id), 0);
       await new Promise((r) => setTimeout(r, 300));
       stop.abort();

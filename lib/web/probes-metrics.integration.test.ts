@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { deployMigrations } from '../store/migrate.ts';
-import { disconnectAll, prismaFor } from '../store/prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../store/prisma-client.ts';
 import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
 
 type Get = () => Promise<Response> | Response;
@@ -29,7 +29,7 @@ describe('probes and metrics routes', () => {
     bare = tempSqliteDatabase('probes-unmigrated');
     await deployMigrations(db.url);
     process.env.DATABASE_URL = db.url; // read by loadSettings() when a handler runs
-    prisma = prismaFor(db.url);
+    prisma = await prismaClientFor(db.url);
     const source = (key: string, pod: string) => prisma.source.create({ data: { key, kind: 'pod', namespace: 'shop', pod, container: 'envoy', format: 'text' } });
     const [a, b] = [await source('pod:uid-a/envoy/c1', 'front-a'), await source('pod:uid-b/envoy/c1', 'front-b')];
     await prisma.ingestCheckpoint.create({ data: { sourceId: a.id, linesRead: 1000, records: 900, rejected: 60, ambiguous: 5, otherLines: 40 } });

@@ -19,9 +19,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function checkReadiness(prisma: PrismaClient | (() => PrismaClient), timeoutMs = TIMEOUT_MS): Promise<Readiness> {
+export async function checkReadiness(prisma: PrismaClient | (() => PrismaClient | Promise<PrismaClient>), timeoutMs = TIMEOUT_MS): Promise<Readiness> {
   try {
-    const client = typeof prisma === 'function' ? prisma() : prisma;
+    const client = typeof prisma === 'function' ? await prisma() : prisma;
     await withTimeout(client.$queryRaw`SELECT 1`, timeoutMs);
     try {
       await withTimeout(client.finding.findFirst({ select: { id: true } }), timeoutMs);
@@ -38,7 +38,7 @@ export async function checkReadiness(prisma: PrismaClient | (() => PrismaClient)
   }
 }
 
-export async function readinessResponse(prisma: PrismaClient | (() => PrismaClient)): Promise<Response> {
+export async function readinessResponse(prisma: PrismaClient | (() => PrismaClient | Promise<PrismaClient>)): Promise<Response> {
   const r = await checkReadiness(prisma);
   return new Response(r.ready ? 'ready\n' : `not ready: ${r.reason}\n`, {
     status: r.ready ? 200 : 503,

@@ -4,7 +4,7 @@ import { badRequest, searchParamsRecord } from '../../../lib/web/api-response';
 import { pageFilter } from '../../../lib/web/page-filter';
 import { parseExportFormat, recordExportResponse } from '../../../lib/web/record-export';
 import { loadSettings } from '../../../lib/settings';
-import { prismaFor } from '../../../lib/store/prisma-client';
+import { prismaClientFor } from '../../../lib/store/prisma-client';
 import { timedRoute } from '../../../lib/web/request-metrics';
 
 export const dynamic = 'force-dynamic';
@@ -16,5 +16,5 @@ async function get(request: Request): Promise<Response> {
   if (!format.ok) return badRequest(format);
   const filter = await pageFilter(searchParamsRecord(search));
   if (!filter.ok) return badRequest(filter);
-  return recordExportResponse(prismaFor(loadSettings().databaseUrl), format.format, filter);
+  return recordExportResponse(await prismaClientFor(loadSettings().databaseUrl), format.format, filter);
 }

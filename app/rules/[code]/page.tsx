@@ -3,7 +3,7 @@
 import { notFound } from 'next/navigation';
 import { isRuleCode, ruleOf, SUPPRESS_HINT } from '../../../lib/analysis/rules';
 import { loadSettings } from '../../../lib/settings';
-import { prismaFor } from '../../../lib/store/prisma-client';
+import { prismaClientFor } from '../../../lib/store/prisma-client';
 import { findingCountsIfAny } from '../../../lib/store/queries/findings';
 import { FindingsLink } from '../findings-link';
 import styles from '../rules.module.css';
@@ -15,7 +15,7 @@ export default async function RulePage({ params }: { params: Promise<{ code: str
   const upper = code.toUpperCase();
   if (!isRuleCode(upper)) notFound();
   const rule = ruleOf(upper);
-  const counts = await findingCountsIfAny(prismaFor(loadSettings().databaseUrl));
+  const counts = await findingCountsIfAny(await prismaClientFor(loadSettings().databaseUrl));
   return (
     <article className="rule">
       <p><a href="/rules">All rules</a></p>

@@ -2,7 +2,7 @@
 // the ids that start with it. React escapes every value: request ids and paths are log text.
 import { redirect } from 'next/navigation';
 import { loadSettings } from '../../../lib/settings';
-import { prismaFor } from '../../../lib/store/prisma-client';
+import { prismaClientFor } from '../../../lib/store/prisma-client';
 import { TRACE_LIMIT_MAX } from '../../../lib/store/queries/trace-records';
 import { traceHref } from '../../../lib/web/links';
 import { decodePathSegment, lookUpTrace, MIN_PREFIX, requestIdSchema } from '../../../lib/web/trace-lookup';
@@ -20,7 +20,7 @@ export default async function TracePage({ params }: { params: Promise<{ id: stri
   if (segment === null) return <BadFilter param="id" message="a % in it does not start a valid escape" page="/trace" />;
   const id = requestIdSchema.safeParse(segment);
   if (!id.success) return <BadFilter param="id" message={id.error.issues[0]?.message ?? 'not a request id'} page="/trace" />;
-  const found = await lookUpTrace(prismaFor(loadSettings().databaseUrl), id.data);
+  const found = await lookUpTrace(await prismaClientFor(loadSettings().databaseUrl), id.data);
   if (found.kind === 'matches' && found.matches.length === 1) redirect(traceHref(found.matches[0]!.requestId));
 
   if (found.kind === 'none') {

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-database.ts';
 import { openAnalysisStore, type FindingRow } from '../analysis-store.ts';
 import { deployMigrations } from '../migrate.ts';
-import { disconnectAll, prismaFor } from '../prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../prisma-client.ts';
 import { openFindingCounts } from './finding-counts.ts';
 
 let temp: TempDatabase;
@@ -23,7 +23,7 @@ const row = (key: string, severity: string, suppressedBy: string | null = null):
 });
 
 test('counts per severity leave silenced findings out; none stored: zeros and no analysis time', async () => {
-  const prisma = prismaFor(temp.url);
+  const prisma = await prismaClientFor(temp.url);
   assert.deepEqual(await openFindingCounts(prisma), { error: 0, warning: 0, info: 0, silenced: 0, analyzedAtMs: null });
   const store = await openAnalysisStore(temp.url);
   await store.replaceFindings([row('a', 'error'), row('b', 'error'), row('c', 'warning'), row('d', 'info'), row('e', 'error', 'annotation on Service default/e')]);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-database.ts';
 import { openAnalysisStore, type FindingRow } from '../analysis-store.ts';
 import { openCollectorStore } from '../collector-store.ts';
-import { disconnectAll, prismaFor } from '../prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../prisma-client.ts';
 import { parseEvidence } from './finding-evidence.ts';
 import { findingCounts, findingsPage } from './findings.ts';
 
@@ -39,7 +39,7 @@ after(async () => {
 });
 
 test('filters: severity, code, silenced left out unless asked for', async () => {
-  const prisma = prismaFor(temp.url);
+  const prisma = await prismaClientFor(temp.url);
   const keys = async (f: Parameters<typeof findingsPage>[1]) => (await findingsPage(prisma, f)).findings.map((v) => v.key);
   assert.deepEqual(await keys({ silenced: false }), ['leak', 'dns', 'proto']);
   assert.deepEqual(await keys({ silenced: true }), ['leak', 'leak-quiet', 'dns', 'proto']);
@@ -49,7 +49,7 @@ test('filters: severity, code, silenced left out unless asked for', async () => 
 });
 
 test('counts per severity and per code, shown and silenced', async () => {
-  const counts = await findingCounts(prismaFor(temp.url));
+  const counts = await findingCounts(await prismaClientFor(temp.url));
   assert.deepEqual(counts.total, { shown: 3, silenced: 1 });
   assert.deepEqual({ ...counts.byCode }, { EL0001: { shown: 1, silenced: 1 }, EL0003: { shown: 1, silenced: 0 }, EL0009: { shown: 1, silenced: 0 } });
   assert.deepEqual({ ...counts.bySeverity.error }, { shown: 1, silenced: 1 });
@@ -58,13 +58,13 @@ test('counts per severity and per code, shown and silenced', async () => {
 });
 
 test('evidence: figures, samples with hostile text verbatim, bad samples dropped, malformed JSON as none', async () => {
-  const { findings } = await findingsPage(prismaFor(temp.url), { code: 'EL0001', silenced: false });
+  const { findings } = await findingsPage(await prismaClientFor(temp.url), { code: 'EL0001', silenced: false });
   const e = findings[0]!.evidence;
   assert.deepEqual(e.facts, [{ key: 'records', value: 12 }, { key: 'share', value: 0.5 }, { key: 'clusterIps', value: ['10.96.0.10'] }]);
   assert.deepEqual(e.samples, [sample]);
   assert.equal(e.samples[0]!.requestId, HOSTILE);
   assert.match(e.json!, /"workload"/);
-  const dns = (await findingsPage(prismaFor(temp.url), { code: 'EL0003' })).findings[0]!;
+  const dns = (await findingsPage(await prismaClientFor(temp.url), { code: 'EL0003' })).findings[0]!;
   assert.deepEqual(dns.evidence, { facts: [], samples: [], json: null });
 });
 

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-database.ts';
 import { openAnalysisStore, type FindingRow } from '../analysis-store.ts';
 import { openCollectorStore } from '../collector-store.ts';
-import { disconnectAll, prismaFor } from '../prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../prisma-client.ts';
 import { listFindings } from './findings.ts';
 
 let temp: TempDatabase;
@@ -33,7 +33,7 @@ test('findings: errors first; a fix whose stored JSON is malformed shows as no f
     row('nosummary', 'info', '{"files":[]}'),
   ]);
   store.close();
-  const views = await listFindings(prismaFor(temp.url));
+  const views = await listFindings(await prismaClientFor(temp.url));
   assert.deepEqual(views.map((v) => [v.key, v.severity, v.fix]), [
     ['e', 'error', { summary: 'fix it', files: [{ name: 'a.yaml', description: 'd', text: 'kind: Service' }] }],
     ['w', 'warning', { summary: 's' }],

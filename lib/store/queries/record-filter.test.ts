@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-database.ts';
 import { sqliteFilePath } from '../database-url.ts';
 import { deployMigrations } from '../migrate.ts';
-import { disconnectAll, prismaFor } from '../prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../prisma-client.ts';
 import { recordFilterSql } from '../sqlite/record-filter-sql.ts';
 import { recordWhere, type RecordFilter } from './record-filter.ts';
 
@@ -33,7 +33,7 @@ after(async () => {
 });
 
 async function both(filter: RecordFilter): Promise<number[]> {
-  const viaPrisma = (await prismaFor(temp.url).accessRecord.findMany({ where: recordWhere(filter), orderBy: { id: 'asc' } })).map((r) => r.seq);
+  const viaPrisma = (await (await prismaClientFor(temp.url)).accessRecord.findMany({ where: recordWhere(filter), orderBy: { id: 'asc' } })).map((r) => r.seq);
   const { sql, params } = recordFilterSql(filter);
   const db = new Database(sqliteFilePath(temp.url), { readonly: true });
   const viaSql = (db.prepare(`SELECT r."seq" FROM "AccessRecord" r JOIN "Source" s ON s."id" = r."sourceId" WHERE ${sql} ORDER BY r."id"`).all(params) as { seq: number }[]).map((r) => r.seq);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-database.ts';
 import { openCollectorStore } from '../collector-store.ts';
-import { disconnectAll, prismaFor } from '../prisma-client.ts';
+import { disconnectAll, prismaClientFor } from '../prisma-client.ts';
 import type { IngestBatch } from '../ingest-store.ts';
 import {
   collectorStatuses, listGaps, listRejectedLines, listSources, RAW_PREVIEW_CHARS, rejectSources, shortContainerId,
@@ -55,7 +55,7 @@ after(async () => {
 });
 
 test('sources: pods grouped with their instances and checkpoints, files apart', async () => {
-  const list = await listSources(prismaFor(temp.url));
+  const list = await listSources(await prismaClientFor(temp.url));
   assert.equal(list.total, 4);
   assert.deepEqual(list.pods.map((p) => [p.namespace, p.pod, p.sources.map((s) => s.id).sort()]), [
     ['shop', 'api-b', [ids.b]],
@@ -73,7 +73,7 @@ test('sources: pods grouped with their instances and checkpoints, files apart', 
 });
 
 test('rejected lines: newest first in keyset pages, raw text verbatim, long lines cut with their full length', async () => {
-  const prisma = prismaFor(temp.url);
+  const prisma = await prismaClientFor(temp.url);
   const first = await listRejectedLines(prisma, { limit: 2 });
   assert.equal(first.total, 5);
   assert.deepEqual(first.lines.map((l) => l.raw), ['x\u{1F600}y', LONG.slice(0, RAW_PREVIEW_CHARS)]);
@@ -99,13 +99,13 @@ test('a surrogate pair at the preview edge is not split', async () => {
   const { sourceId } = await store.openSource({ key: 'file:/emoji', kind: 'file', location: '/emoji', format: '%START_TIME%' });
   await store.writeBatch(sourceId, batch([`${'a'.repeat(RAW_PREVIEW_CHARS - 1)}\u{1F600}tail`], 1));
   await store.close();
-  const [line] = (await listRejectedLines(prismaFor(temp.url), { limit: 1, sourceId })).lines;
+  const [line] = (await listRejectedLines(await prismaClientFor(temp.url), { limit: 1, sourceId })).lines;
   assert.equal(line!.raw, 'a'.repeat(RAW_PREVIEW_CHARS - 1));
   assert.equal(line!.truncated, true);
 });
 
 test('gaps, and collector statuses with bad fields emptied and unparsable rows left out', async () => {
-  const prisma = prismaFor(temp.url);
+  const prisma = await prismaClientFor(temp.url);
   const { gaps, total } = await listGaps(prisma);
   assert.equal(total, 1);
   assert.deepEqual({ ...gaps[0]!, id: 0, createdAtMs: 0 }, {

@@ -3,7 +3,7 @@
 import { badRequest, jsonResponse } from '../../../../lib/web/api-response';
 import { lookUpTrace, requestIdSchema } from '../../../../lib/web/trace-lookup';
 import { loadSettings } from '../../../../lib/settings';
-import { prismaFor } from '../../../../lib/store/prisma-client';
+import { prismaClientFor } from '../../../../lib/store/prisma-client';
 import { timedRoute } from '../../../../lib/web/request-metrics';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +12,7 @@ export const GET = timedRoute('/api/trace/[id]', get);
 async function get(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const id = requestIdSchema.safeParse((await params).id);
   if (!id.success) return badRequest({ param: 'id', message: id.error.issues[0]?.message ?? 'not a request id' });
-  const found = await lookUpTrace(prismaFor(loadSettings().databaseUrl), id.data);
+  const found = await lookUpTrace(await prismaClientFor(loadSettings().databaseUrl), id.data);
   if (found.kind === 'none') return jsonResponse({ error: 'id: no record has an X-Request-ID equal to or starting with it', kind: 'none' }, 404);
   return jsonResponse(found);
 }
