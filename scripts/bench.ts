@@ -11,11 +11,24 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'live-seconds': { type: 'string', default: '75' },
     'live-rate': { type: 'string', default: '5000' },
+    scale: { type: 'boolean', default: false },
+    records: { type: 'string', default: '10000000' },
+    days: { type: 'string', default: '7' },
+    backends: { type: 'string', default: 'sqlite,postgresql' },
   },
 });
+const root = path.resolve(import.meta.dirname, '..');
+if (values.scale) {
+  // --scale: the dashboard's queries over 10M records on each backend (scripts/bench/scale/).
+  const { runScaleBench } = await import('./bench/scale/scale.ts');
+  await runScaleBench(root, {
+    records: Number(values.records), days: Number(values.days), runs: Number(values.runs === '3' ? 20 : values.runs),
+    backends: values.backends.split(',').map((b) => b.trim()).filter(Boolean),
+  });
+  process.exit(0);
+}
 const lines = Number(values.lines);
 const runs = Number(values.runs);
-const root = path.resolve(import.meta.dirname, '..');
 const dir = path.join(root, '.bench');
 mkdirSync(dir, { recursive: true });
 const log = path.join(dir, `seed-${lines}.log`);

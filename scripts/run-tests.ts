@@ -1,7 +1,8 @@
 // npm test: every suite (unit and integration on node:test, end-to-end on Playwright with Debian's chromium), then
 // one closing line `N passed, N failed` over all of them.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -9,6 +10,33 @@ const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(tmpdir(), 'envoy-lens-test-'));
 const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true' };
 const totals = { passed: 0, failed: 0, skipped: 0 };
+
+// The store and analysis suites run on SQLite and on PostgreSQL: one throwaway server for the whole run (Debian's
+// postgresql, data under this run's temp folder), stopped at the end.
+// Its own folder, readable by the postgres user the server runs as when we are root (mkdtemp folders are 0700).
+const pgDir = mkdtempSync(path.join(tmpdir(), 'envoy-lens-test-pg-'));
+chmodSync(pgDir, 0o755);
+env.ENVOY_LENS_TEST_PG_DIR = pgDir;
+env.ENVOY_LENS_TEST_PG_PORT = String(await freePort());
+env.ENVOY_LENS_TEST_PG = execFileSync('bash', [path.join(root, 'scripts', 'postgres-test-server.sh')], { env, encoding: 'utf8' }).trim();
+console.log(`PostgreSQL for the tests: ${env.ENVOY_LENS_TEST_PG} (data in ${pgDir})`);
+process.on('exit', () => {
+  const bin = execFileSync('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).trim();
+  const stop = `'${bin}/pg_ctl' -D '${pgDir}/data' -m fast stop`;
+  spawnSync('bash', ['-c', process.getuid?.() === 0 ? `su postgres -s /bin/bash -c "${stop}"` : stop], { stdio: 'ignore' });
+  rmSync(pgDir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 function findTests(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -45,3 +45,15 @@ export function postgresqlSchemaFrom(sqliteSchema: string): string {
       .replace(output, '$1"../../lib/generated/prisma-postgresql"')
   );
 }
+
+/**
+ * The schema for Prisma's `cockroachdb` provider (a distributed PostgreSQL-compatible engine; see the README). The one
+ * difference: CockroachDB defines autoincrement() on BigInt only, so Int ids count with sequence() instead.
+ */
+export function cockroachdbSchemaFrom(sqliteSchema: string): string {
+  return postgresqlSchemaFrom(sqliteSchema)
+    .replace(/provider\s*=\s*"postgresql"/, 'provider = "cockroachdb"')
+    .replace(/"\.\.\/\.\.\/lib\/generated\/prisma-postgresql"/, '"../../lib/generated/prisma-cockroachdb"')
+    .replaceAll('@default(autoincrement())', '@default(sequence())')
+    .replace('by `npm run db:schemas`', 'by cockroachdbSchemaFrom() (lib/store/schema-variants.ts)');
+}
