@@ -1,10 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
 
-// Two servers, each on a fresh SQLite: the imported sample (deterministic records, hostile lines, pagination), and the
-// demo as `npm run demo` runs it (simulator, collector inside the dashboard, demo panel) for the seed story.
+// Three servers: the imported sample on a fresh SQLite (deterministic records, hostile lines, pagination), and the
+// demo as `npm run demo` runs it (simulator, collector inside the dashboard, demo panel) for the seed story, once on
+// a fresh SQLite file and once on a fresh PostgreSQL database (the test server npm test starts, or the one
+// scripts/postgres-test-server.sh starts).
 const importedPort = Number(process.env.E2E_PORT ?? 3100);
 const demoPort = importedPort + 1;
+const pgDemoPort = importedPort + 2;
 const demoDir = 'test-results/e2e-demo';
+const pgDemoDir = 'test-results/e2e-demo-postgresql';
+const pgServer = process.env.ENVOY_LENS_TEST_PG ?? execFileSync('bash', ['scripts/postgres-test-server.sh'], { encoding: 'utf8' }).trim();
+const pgDemoUrl = `${pgServer}/envoy_lens_e2e_demo`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -24,7 +31,11 @@ export default defineConfig({
   },
   projects: [
     { name: 'imported', testMatch: /records\.spec\.ts/, use: { baseURL: `http://127.0.0.1:${importedPort}` } },
-    { name: 'demo', testMatch: /seed-story\.spec\.ts/, use: { baseURL: `http://127.0.0.1:${demoPort}` } },
+    { name: 'demo', testMatch: /seed-story\.spec\.ts/, use: { baseURL: `http://127.0.0.1:${demoPort}` }, metadata: { demoDir, shotPrefix: '' } },
+    {
+      name: 'demo-postgresql', testMatch: /seed-story\.spec\.ts/, use: { baseURL: `http://127.0.0.1:${pgDemoPort}` },
+      metadata: { demoDir: pgDemoDir, shotPrefix: 'postgresql-' },
+    },
   ],
   webServer: [
     {
@@ -38,6 +49,13 @@ export default defineConfig({
       command: `rm -rf ${demoDir} && bash scripts/demo.sh`,
       url: `http://127.0.0.1:${demoPort}/`,
       env: { DEMO_DATA_DIR: demoDir, PORT: String(demoPort), NEXT_TELEMETRY_DISABLED: '1' },
+      reuseExistingServer: false,
+      timeout: 180_000,
+    },
+    {
+      command: `rm -rf ${pgDemoDir} && node --import tsx e2e/fresh-postgres-database.ts ${pgDemoUrl} && bash scripts/demo.sh`,
+      url: `http://127.0.0.1:${pgDemoPort}/`,
+      env: { DEMO_DATA_DIR: pgDemoDir, DATABASE_URL: pgDemoUrl, PORT: String(pgDemoPort), NEXT_TELEMETRY_DISABLED: '1' },
       reuseExistingServer: false,
       timeout: 180_000,
     },

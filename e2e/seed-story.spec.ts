@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 
-const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage });
+/** The demo's data folder and screenshot name prefix, per project (the story runs on SQLite and on PostgreSQL). */
+const demo = () => test.info().project.metadata as { demoDir: string; shotPrefix: string };
+const shot = (page: Page, name: string, fullPage = true) =>
+  page.screenshot({ path: `test-results/screenshots/${demo().shotPrefix}${name}.png`, fullPage });
 
 /** Reloads until `check` passes: the collector and the analysis loop work in the background. */
 async function eventually(page: Page, url: string, check: () => Promise<void>, timeoutMs = 45_000): Promise<void> {
@@ -93,7 +96,7 @@ test.describe('the seed story', () => {
 
   test('hostile text in the logs renders as text and runs nothing', async ({ page, request }) => {
     // The Envoy writes a line whose client-controlled fields carry markup (through the simulator's control API).
-    const sim = /^API server: (\S+)$/m.exec(readFileSync('test-results/e2e-demo/simulator.out', 'utf8'))![1]!;
+    const sim = /^API server: (\S+)$/m.exec(readFileSync(`${demo().demoDir}/simulator.out`, 'utf8'))![1]!;
     const status = (await (await request.get('/api/demo')).json()) as { pods: { name: string }[] };
     const pod = status.pods.find((p) => p.name.startsWith('default/nginx-test-'))!.name.slice('default/'.length);
     const line = `[${new Date().toISOString()}] "GET /test/<b>bold</b> HTTP/1.1" 200 40 3 <script>alert(2)</script> "<img src=x onerror=alert(1)>" "-" 10.244.0.81:10000 app_service -`;

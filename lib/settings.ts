@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives typed settings.
 import { z } from 'zod';
 import { DEFAULT_DATABASE_URL } from './store/database-url.ts';
+import { DEFAULT_RETENTION, parseRetention, RETENTION_NAMES, type RetentionPolicy } from './store/retention-store.ts';
 
 const settingsSchema = z.object({
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
@@ -23,6 +24,10 @@ const settingsSchema = z.object({
   ENVOY_LENS_TRUST_PROXY_HEADER: z.string().optional(),
   /** 1: /metrics answers without auth (probes /healthz and /readyz always do). */
   ENVOY_LENS_METRICS_PUBLIC: z.enum(['0', '1']).optional(),
+  /** How long a collector keeps raw records, minute rollups and hour rollups: 90m, 36h, 7d, or 0 / off for ever. */
+  ENVOY_LENS_RETAIN_RECORDS: z.string().optional(),
+  ENVOY_LENS_RETAIN_MINUTE_ROLLUPS: z.string().optional(),
+  ENVOY_LENS_RETAIN_HOUR_ROLLUPS: z.string().optional(),
 });
 
 /** How the dashboard checks requests (lib/web/auth.ts); `none` only where it listens on loopback or was told --no-auth. */
@@ -79,6 +84,8 @@ export interface EmbeddedCollectSettings {
   namespace?: string;
   labelSelector?: string;
   containers?: string[];
+  /** What the collector prunes (the same as Settings.retention). */
+  retention?: RetentionPolicy;
 }
 
 export interface Settings {
@@ -94,6 +101,24 @@ export interface Settings {
   auth: DashboardAuth;
   /** /metrics answers without auth. */
   metricsPublic: boolean;
+  /** How long records and rollups are kept (ENVOY_LENS_RETAIN_*; defaults 7d, 30d, 400d). */
+  retention: RetentionPolicy;
+}
+
+/** The retention the environment asks for, each value defaulting on its own. */
+export function retentionFromEnv(env: Record<string, string | undefined>): RetentionPolicy {
+  const policy = { ...DEFAULT_RETENTION };
+  for (const key of Object.keys(RETENTION_NAMES) as (keyof RetentionPolicy)[]) {
+    const name = RETENTION_NAMES[key].env;
+    const value = env[name];
+    if (value === undefined || value.trim() === '') continue;
+    try {
+      policy[key] = parseRetention(name, value);
+    } catch (err) {
+      throw new Error(`bad environment variable ${(err as Error).message}`);
+    }
+  }
+  return policy;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -110,13 +135,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   } catch (err) {
     throw new Error(`bad environment variable ${(err as Error).message}`);
   }
+  const retention = retentionFromEnv(env);
   return {
     databaseUrl: parsed.data.DATABASE_URL,
+    retention,
     auth,
     metricsPublic: parsed.data.ENVOY_LENS_METRICS_PUBLIC === '1',
     suppress: parsed.data.ENVOY_LENS_SUPPRESS.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean),
     ...(parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG ? { collectKubeconfig: parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG } : {}),
-    ...(parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG || parsed.data.ENVOY_LENS_COLLECT === '1' ? { collect: collectSettings(parsed.data) } : {}),
+    ...(parsed.data.ENVOY_LENS_COLLECT_KUBECONFIG || parsed.data.ENVOY_LENS_COLLECT === '1' ? { collect: { ...collectSettings(parsed.data), retention } } : {}),
     ...(parsed.data.ENVOY_LENS_SIMULATOR_URL ? { simulatorUrl: parsed.data.ENVOY_LENS_SIMULATOR_URL } : {}),
   };
 }

@@ -49,7 +49,7 @@ export default async function LatencyPage({ searchParams }: { searchParams: Sear
           ) : (
             <>
               <TimeSeriesChart title="Percentiles over time" level={2} unit="ms" yScale="log" bucketMs={report.window.bucketMs} points={report.series} series={percentileLines}
-                caption="p50, p95 and p99 of the requests started in each bucket (nearest rank: a duration that happened), on a log scale. Gaps: no request." />
+                caption={`p50, p95 and p99 of the requests started in each bucket (nearest rank: a duration that happened), on a log scale. Gaps: no request.${report.latencyApproximate ? ' Over this window durations are read from per-minute and per-hour histograms: every percentile on this page is within 1.6 % of the exact one.' : ''}`} />
               <div className="chart-grid">
                 <TimeSeriesChart title="p95 per upstream over time" unit="ms" yScale="log" bucketMs={report.window.bucketMs} points={report.upstreamSeries}
                   caption={`The ${report.charted.length} busiest upstreams (pod, else Service, else the address Envoy logged), on a log scale.`}

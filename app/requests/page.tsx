@@ -54,7 +54,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
       ) : (
         <>
           <p className="summary">
-            {count(page.total, 'record')} match{page.total === 1 ? 'es' : ''} · newest first · from {count(totals.sources, 'source')},{' '}
+            {page.totalCapped ? `More than ${count(page.total, 'record')} match` : `${count(page.total, 'record')} match${page.total === 1 ? 'es' : ''}`} · newest first · from {count(totals.sources, 'source')},{' '}
             {count(totals.linesRead, 'line')} read, {count(totals.rejected, 'line')} rejected, {count(totals.ambiguous, 'record')} with ambiguous fields
           </p>
           <RecordsTable records={page.records} />

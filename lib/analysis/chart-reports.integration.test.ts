@@ -8,6 +8,9 @@ import { sqliteFilePath } from '../store/database-url.ts';
 import { deployMigrations } from '../store/migrate.ts';
 import { tempSqliteDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { latencyReport, overviewReport, responsesReport } from './chart-reports.ts';
+import { HOUR, ingestRandom, randomRecords } from '../store/rollup/random-records.ts';
+import { openSqliteChartStore } from '../store/sqlite/sqlite-chart-store.ts';
+import { SqliteIngestStore } from '../store/sqlite/sqlite-ingest-store.ts';
 
 const T0 = 1_700_000_000_000;
 const window = { since: T0, until: T0 + 100_000 };
@@ -76,5 +79,49 @@ describe('chart reports', () => {
     assert.equal(errors.traffic.requests, 10);
     assert.equal(errors.errorRate, 1);
     assert.deepEqual([errors.latency.p50, errors.latency.p99], [50, 100]);
+  });
+});
+
+describe('chart reports over rollups', () => {
+  const T1 = Date.UTC(2026, 0, 5, 6, 0, 0) + 777;
+  let temp: TempDatabase;
+  let store: ChartStore;
+  let raw: ChartStore;
+
+  before(async () => {
+    temp = tempSqliteDatabase('chart-reports-rollups');
+    await deployMigrations(temp.url);
+    const ingest = new SqliteIngestStore(temp.url);
+    await ingestRandom(ingest, randomRecords({ seed: 41, start: T1, spanMs: 2 * 24 * HOUR, count: 8000 }), 2);
+    await ingest.close();
+    store = (await openChartStore(temp.url))!;
+    raw = openSqliteChartStore(temp.url, { rollups: false })!;
+  });
+  after(() => {
+    store?.close();
+    raw?.close();
+    temp?.remove();
+  });
+
+  test('a long window: exact counts, percentiles within 1/64 and flagged; half an hour: exact and not flagged', async () => {
+    const long = { since: T1 - HOUR, until: T1 + 3 * 24 * HOUR };
+    const [a, e] = [(await overviewReport(store, long))!, (await overviewReport(raw, long))!];
+    assert.deepEqual(a.traffic, e.traffic);
+    assert.equal(a.latencyApproximate, true);
+    assert.equal(e.latencyApproximate, false);
+    assert.equal(a.latency.count, e.latency.count);
+    for (const p of ['p50', 'p95', 'p99'] as const) assert.ok(Math.abs(a.latency[p]! - e.latency[p]!) <= e.latency[p]! / 64, p);
+    const l = (await latencyReport(store, long))!;
+    assert.equal(l.latencyApproximate, true);
+    assert.deepEqual(l.upstreams.map((u) => [u.upstream, u.records, u.count]), (await latencyReport(raw, long))!.upstreams.map((u) => [u.upstream, u.records, u.count]));
+    const halfHour = { since: T1 + 5 * HOUR, until: T1 + 5 * HOUR + HOUR / 2 };
+    const h = (await latencyReport(store, halfHour))!;
+    assert.equal(h.latencyApproximate, false);
+    assert.deepEqual(h.overall, (await latencyReport(raw, halfHour))!.overall);
+    // The default window, an hour, is charted in minutes from the minute rollups: exact counts, flagged percentiles.
+    const hour = { since: T1 + 5 * HOUR, until: T1 + 6 * HOUR };
+    const [o, oe] = [(await overviewReport(store, hour))!, (await overviewReport(raw, hour))!];
+    assert.deepEqual(o.traffic, oe.traffic);
+    assert.equal(o.latencyApproximate, true);
   });
 });

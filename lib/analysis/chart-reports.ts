@@ -1,6 +1,6 @@
 // What the Overview, Responses and Latency pages show, read through the chart store for one record filter: the window
 // cut into buckets, then the counted rows turned into series, percentiles and histograms.
-import type { ChartStore, RecordSpan } from '../store/chart-store.ts';
+import type { ChartStore, DurationCount, RecordSpan } from '../store/chart-store.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
 import { chartWindow, filterWindow, type ChartWindow } from './chart-window.ts';
 import { latencyHistogram, type HistogramBin } from './latency-histogram.ts';
@@ -14,12 +14,16 @@ export interface ChartBase {
   span: RecordSpan;
 }
 
-/** The window and the records in it; null when the filter selects no record. */
-async function chartBase(store: ChartStore, filter: RecordFilter): Promise<ChartBase | null> {
+/**
+ * The window and the records in it, and the filter bounded to the window (the same records: the window runs from the
+ * first to the last of them), so the store sees how long a range it counts over (rollups serve ranges over an hour);
+ * null when the filter selects no record.
+ */
+async function chartBase(store: ChartStore, filter: RecordFilter): Promise<{ base: ChartBase; bounded: RecordFilter } | null> {
   const span = await store.recordSpan(filter);
   if (!span) return null;
   const w = filterWindow(filter, span);
-  return { window: chartWindow(w.fromMs, w.toMs), span };
+  return { base: { window: chartWindow(w.fromMs, w.toMs), span }, bounded: { ...filter, since: w.fromMs, until: w.toMs } };
 }
 
 /** The window narrowed to the records' (what a rate is over): from the first record to the end of the last one's ms, at least a second. */
@@ -29,14 +33,17 @@ export function activeMs(base: ChartBase): number {
   return Math.max(1000, to - from);
 }
 
+const anyApproximate = (rows: readonly DurationCount[]): boolean => rows.some((r) => r.approximate);
+
 export interface ResponsesReport extends ChartBase {
   traffic: TrafficSeries;
 }
 
 export async function responsesReport(store: ChartStore, filter: RecordFilter): Promise<ResponsesReport | null> {
-  const base = await chartBase(store, filter);
-  if (!base) return null;
-  return { ...base, traffic: trafficSeries(await store.statusCounts(filter, base.window), base.window) };
+  const b = await chartBase(store, filter);
+  if (!b) return null;
+  const { base, bounded } = b;
+  return { ...base, traffic: trafficSeries(await store.statusCounts(bounded, base.window), base.window) };
 }
 
 export interface OverviewReport extends ChartBase {
@@ -47,12 +54,15 @@ export interface OverviewReport extends ChartBase {
   /** Errors / requests; null for no requests. */
   errorRate: number | null;
   latency: Percentiles;
+  /** Some durations were read from rollup histograms (a long window): percentiles within ±1/64 of the exact ones. */
+  latencyApproximate: boolean;
 }
 
 export async function overviewReport(store: ChartStore, filter: RecordFilter): Promise<OverviewReport | null> {
-  const base = await chartBase(store, filter);
-  if (!base) return null;
-  const [statuses, durations] = await Promise.all([store.statusCounts(filter, base.window), store.durationCounts(filter, base.window)]);
+  const b = await chartBase(store, filter);
+  if (!b) return null;
+  const { base, bounded } = b;
+  const [statuses, durations] = await Promise.all([store.statusCounts(bounded, base.window), store.durationCounts(bounded, base.window)]);
   const traffic = trafficSeries(statuses, base.window);
   const active = activeMs(base);
   return {
@@ -62,6 +72,7 @@ export async function overviewReport(store: ChartStore, filter: RecordFilter): P
     activeMs: active,
     errorRate: traffic.requests > 0 ? traffic.errors / traffic.requests : null,
     latency: latencyPercentiles(mergeCounts(durations)),
+    latencyApproximate: anyApproximate(durations),
   };
 }
 
@@ -74,19 +85,25 @@ export interface LatencyReport extends ChartBase {
   /** p95 per bucket of the first `charted` upstreams (keys u0, u1, …). */
   upstreamSeries: UpstreamPoint[];
   charted: string[];
+  /**
+   * Some durations were read from rollup histograms (a long window): every percentile is within ±1/64 (1.6 %) of the
+   * exact one, and the histogram's bins may be off by as much at their edges. Counts are exact either way.
+   */
+  latencyApproximate: boolean;
 }
 
 export const LATENCY_TABLE_UPSTREAMS = 20;
 export const LATENCY_CHART_UPSTREAMS = 6;
 
 export async function latencyReport(store: ChartStore, filter: RecordFilter, o: { tableUpstreams?: number; chartUpstreams?: number } = {}): Promise<LatencyReport | null> {
-  const base = await chartBase(store, filter);
-  if (!base) return null;
-  const [durations, top] = await Promise.all([store.durationCounts(filter, base.window), store.topUpstreams(filter, o.tableUpstreams ?? LATENCY_TABLE_UPSTREAMS)]);
+  const b = await chartBase(store, filter);
+  if (!b) return null;
+  const { base, bounded } = b;
+  const [durations, top] = await Promise.all([store.durationCounts(bounded, base.window), store.topUpstreams(bounded, o.tableUpstreams ?? LATENCY_TABLE_UPSTREAMS)]);
   const charted = top.slice(0, o.chartUpstreams ?? LATENCY_CHART_UPSTREAMS).map((u) => u.upstream);
   const [perWindow, perBucket] = await Promise.all([
-    store.upstreamDurationCounts(filter, null, top.map((u) => u.upstream)),
-    store.upstreamDurationCounts(filter, base.window, charted),
+    store.upstreamDurationCounts(bounded, null, top.map((u) => u.upstream)),
+    store.upstreamDurationCounts(bounded, base.window, charted),
   ]);
   const all = mergeCounts(durations);
   return {
@@ -97,5 +114,6 @@ export async function latencyReport(store: ChartStore, filter: RecordFilter, o: 
     upstreams: upstreamLatencies(top, perWindow),
     upstreamSeries: upstreamPercentileSeries(perBucket, base.window, charted, 'p95'),
     charted,
+    latencyApproximate: anyApproximate(durations) || anyApproximate(perWindow) || anyApproximate(perBucket),
   };
 }

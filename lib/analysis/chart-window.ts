@@ -11,10 +11,15 @@ export const BUCKET_WIDTHS_MS: readonly number[] = [
 
 export const MAX_POINTS = 120;
 
-/** The smallest round width that cuts `spanMs` into at most `maxPoints` buckets. */
+/** Windows longer than this are charted in whole minutes at least, so the per-minute rollups can answer them (an hour
+ * of busy traffic is tens of thousands of records to read, and 60 of its minutes) — see lib/store/rollup/rollup-plan.ts. */
+export const MINUTE_BUCKETS_FROM_MS = 30 * 60_000;
+
+/** The smallest round width that cuts `spanMs` into at most `maxPoints` buckets (whole minutes past half an hour). */
 export function bucketWidthFor(spanMs: number, maxPoints = MAX_POINTS): number {
   const wanted = Math.max(spanMs, 1) / maxPoints;
-  return BUCKET_WIDTHS_MS.find((w) => w >= wanted) ?? Math.ceil(wanted / BUCKET_WIDTHS_MS.at(-1)!) * BUCKET_WIDTHS_MS.at(-1)!;
+  const width = BUCKET_WIDTHS_MS.find((w) => w >= wanted) ?? Math.ceil(wanted / BUCKET_WIDTHS_MS.at(-1)!) * BUCKET_WIDTHS_MS.at(-1)!;
+  return spanMs > MINUTE_BUCKETS_FROM_MS ? Math.max(width, 60_000) : width;
 }
 
 export interface ChartWindow {

@@ -115,6 +115,14 @@ describe('an analysis run on the stored seed scenario', () => {
     assert.deepEqual(w.pods.map((p) => [p.pod, p.tested, p.expected]).sort(), SEED_BACKEND_PODS.map((b) => [b.name, 300, 300]).sort());
   });
 
+  test('balance slots: seconds up to half an hour, whole minutes past it (the minute rollups answer those)', async () => {
+    const { balanceSlotSeconds } = await import('./run-analysis.ts');
+    assert.equal(balanceSlotSeconds(30 * 60_000, 30_000), 1);
+    assert.equal(balanceSlotSeconds(3_600_000, 60_000), 60);
+    assert.equal(balanceSlotSeconds(86_400_000, 30 * 60_000), 180);
+    assert.equal(balanceSlotSeconds(7 * 86_400_000, 3 * 3_600_000), 1080);
+  });
+
   test('silenced by an annotation on the Service or the pod, or everywhere by configuration; still listed', async () => {
     const onService = await refreshFindings(await open('clusterip', 50, { serviceAnnotations: { 'envoy-lens.io/suppress': 'EL0001' } }));
     assert.equal(onService.findings.find((f) => f.code === 'EL0001')!.suppressedBy, 'annotation envoy-lens.io/suppress on Service default/backend-service');

@@ -137,8 +137,17 @@ function serviceTargetsOf(cluster: ClusterConfig, podNamespace: string, namespac
   });
 }
 
-/** Longest window balanced at one-second precision; longer ones count records in slots of a tenth of a bucket. */
-const EXACT_BALANCE_MS = 3_600_000;
+/**
+ * Longest window balanced at one-second precision; longer ones count records in slots of a tenth of a bucket, whole
+ * minutes at least, which the per-minute rollups answer without reading the records (lib/store/rollup/).
+ */
+const EXACT_BALANCE_MS = 30 * 60_000;
+
+/** The slot width, in seconds, for a balance window and its chart buckets. */
+export function balanceSlotSeconds(windowMs: number, bucketMs: number): number {
+  if (windowMs <= EXACT_BALANCE_MS) return 1;
+  return Math.max(60, Math.round(bucketMs / 10_000 / 60) * 60);
+}
 
 /**
  * The balance report alone (what the Balance page shows), without the other rules. Over a long window records are
@@ -147,7 +156,7 @@ const EXACT_BALANCE_MS = 3_600_000;
  */
 export async function analyseBalance(store: AnalysisStore, o: { fromMs: number; toMs: number; bucketMs: number }): Promise<{ balance: BalanceReport; notes: string[]; slotSeconds: number }> {
   const window = { fromMs: Math.floor(o.fromMs / 1000) * 1000, toMs: o.toMs };
-  const slotSeconds = window.toMs - window.fromMs <= EXACT_BALANCE_MS ? 1 : Math.max(1, Math.floor(o.bucketMs / 10_000));
+  const slotSeconds = balanceSlotSeconds(window.toMs - window.fromMs, o.bucketMs);
   const { input, notes } = await loadAnalysisInput(store, window, { slotSeconds, failures: false });
   const configs = podEnvoyConfigs(input.pods, input.configMaps, { includeDeleted: true });
   const namespaces = new Set([...input.services, ...input.pods, ...input.configMaps].map((x) => x.namespace));

@@ -8,6 +8,7 @@ import { KubeClient } from '../kube/kube-client.ts';
 import { openCollectorStore } from '../store/collector-store.ts';
 import { redact } from '../store/database-url.ts';
 import { startAnalysisLoop, type AnalysisLoop } from '../analysis/analysis-loop.ts';
+import type { RetentionPolicy } from '../store/retention-store.ts';
 
 export interface CollectOptions {
   databaseUrl: string;
@@ -30,6 +31,8 @@ export interface CollectOptions {
   analyseEveryMs?: number;
   /** Rule codes silenced everywhere. */
   suppress?: string[];
+  /** What the collector prunes, at start and every ~10 minutes; nothing when undefined. */
+  retention?: RetentionPolicy;
 }
 
 export async function runCollect(o: CollectOptions, log: (line: string) => void, signal: AbortSignal): Promise<void> {
@@ -47,6 +50,7 @@ export async function runCollect(o: CollectOptions, log: (line: string) => void,
       ...(o.fieldSelector ? { fieldSelector: o.fieldSelector } : {}),
       ...(o.format ? { format: { spec: o.format, origin: o.formatOrigin ?? `--format ${formatText(o.format).slice(0, 60)}` } } : {}),
       ...(o.sinceMs !== undefined ? { sinceMs: o.sinceMs } : {}),
+      ...(o.retention ? { retention: { databaseUrl: o.databaseUrl, policy: o.retention } } : {}),
       log,
     });
     log(`collecting from ${client.server} (${namespace ? `namespace ${namespace}` : 'all namespaces'}${o.labelSelector ? `, pods ${o.labelSelector}` : ''}; containers ${o.containers.join(', ')}) into ${redact(o.databaseUrl)}`);

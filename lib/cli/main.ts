@@ -20,6 +20,8 @@ import { runBalance } from './balance-command.ts';
 import { runTrace } from './trace-command.ts';
 import { runServe, serveAuthOptions } from './serve-command.ts';
 import { isRuleCode, RULE_CODES } from '../analysis/rules.ts';
+import { addRetentionOptions, givenRetentionFlags, registerPruneCommand, retentionFromFlags } from './prune-command.ts';
+import { registerRollupsCommand } from './rollups-command.ts';
 
 const formatHelp = 'access-log format string, envoy-default, istio-default, or a json_format object as JSON';
 
@@ -95,7 +97,7 @@ export function buildProgram(): Command {
       }, process.stdout);
     });
 
-  program
+  addRetentionOptions(program
     .command('collect')
     .description('follow the Envoy containers of a cluster and store every access-log line (until Ctrl-C)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account)')
@@ -111,7 +113,7 @@ export function buildProgram(): Command {
     .option('--max-streams <n>', 'containers followed at once; more wait and are reported', integer('--max-streams', 1, 10_000), 200)
     .option('--since <time>', 'for a container instance never read before, only lines from this time (15m, 2h, ISO-8601)')
     .option('--no-history', 'do not keep pod/Service IP history (records are not attributed to pods)')
-    .option('--status', 'print what the running collectors last reported, and exit')
+    .option('--status', 'print what the running collectors last reported, and exit'))
     .action(async (opts) => {
       const db = databaseUrl(opts.db);
       if (opts.status) {
@@ -121,9 +123,10 @@ export function buildProgram(): Command {
       }
       if (opts.namespace && opts.allNamespaces) throw new UsageError('give either --namespace or --all-namespaces, not both');
       const format = opts.format !== undefined || opts.config !== undefined ? compiledFormatFrom(opts).spec : undefined;
+      const retention = retentionFromFlags(opts, loadSettings().retention);
       await untilSignalled((signal) =>
         runCollect({
-          databaseUrl: db, allNamespaces: Boolean(opts.allNamespaces), history: opts.history !== false,
+          databaseUrl: db, allNamespaces: Boolean(opts.allNamespaces), history: opts.history !== false, retention,
           containers: opts.container ? String(opts.container).split(',').map((c: string) => c.trim()).filter(Boolean) : DEFAULT_CONTAINERS,
           maxStreams: opts.maxStreams, reportEveryMs: 30_000, suppress: loadSettings().suppress,
           ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
@@ -209,7 +212,10 @@ export function buildProgram(): Command {
       process.exitCode = (await runTrace(url, id, { json: Boolean(opts.json) }, (t) => console.log(t))) ? 0 : 1;
     });
 
-  program
+  registerPruneCommand(program, databaseUrl);
+  registerRollupsCommand(program, databaseUrl);
+
+  addRetentionOptions(program
     .command('serve')
     .description('serve the dashboard on a database (the production build), with the live collector inside it if asked')
     .option('--db <url>', 'database URL (default: $DATABASE_URL or file:./data/envoy-lens.db)')
@@ -225,10 +231,12 @@ export function buildProgram(): Command {
     .option('--token <token>', 'require this bearer token, or the cookie /?token=<token> sets (default: $ENVOY_LENS_TOKEN, which ps does not show)')
     .option('--basic-auth <user:password>', 'require HTTP basic auth (default: $ENVOY_LENS_BASIC_AUTH)')
     .option('--trust-proxy-header <name>', 'behind an auth proxy: require the header it sets to the user (default: $ENVOY_LENS_TRUST_PROXY_HEADER)')
-    .option('--no-auth', 'serve without auth even on a non-loopback --host: anyone who reaches it sees everything')
+    .option('--no-auth', 'serve without auth even on a non-loopback --host: anyone who reaches it sees everything'), 'with --collect: ')
     .action(async (opts) => {
-      const collectFlags = ['kubeconfig', 'context', 'namespace', 'selector', 'container'].filter((k) => opts[k] !== undefined);
-      if (!opts.collect && collectFlags.length) throw new UsageError(`--${collectFlags[0]} applies with --collect only`);
+      const collectFlags = ['kubeconfig', 'context', 'namespace', 'selector', 'container'].filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+      collectFlags.push(...givenRetentionFlags(opts));
+      if (!opts.collect && collectFlags.length) throw new UsageError(`${collectFlags[0]} applies with --collect only`);
+      const retention = retentionFromFlags(opts, loadSettings().retention);
       if (opts.simulatorUrl !== undefined && !/^https?:\/\/[^/]+/.test(opts.simulatorUrl)) throw new UsageError('--simulator-url must be an http(s) URL');
       const auth = serveAuthOptions(opts, loadSettings());
       await untilSignalled(async (signal) => {
@@ -240,6 +248,7 @@ export function buildProgram(): Command {
             ...(opts.namespace ? { namespace: opts.namespace } : {}),
             ...(opts.selector ? { labelSelector: opts.selector } : {}),
             ...(opts.container ? { containers: String(opts.container).split(',').map((c: string) => c.trim()).filter(Boolean) } : {}),
+            retention,
           } } : {}),
           ...(opts.simulatorUrl ? { simulatorUrl: opts.simulatorUrl } : {}),
         }, (line) => console.log(line), signal);

@@ -11,12 +11,13 @@ import { deployMigrations } from '../store/migrate.ts';
 import { redact } from '../store/database-url.ts';
 import { AUTH_ENV_NAMES, dashboardAuthFrom, type DashboardAuth, type Settings } from '../settings.ts';
 import { UsageError } from './usage-error.ts';
+import { formatRetention, RETENTION_NAMES, type RetentionPolicy } from '../store/retention-store.ts';
 
 export interface ServeOptions {
   databaseUrl: string;
   host: string;
   port: number;
-  collect?: { kubeconfig?: string; context?: string; namespace?: string; labelSelector?: string; containers?: string[] };
+  collect?: { kubeconfig?: string; context?: string; namespace?: string; labelSelector?: string; containers?: string[]; retention?: RetentionPolicy };
   simulatorUrl?: string;
   suppress?: string[];
   /** How the dashboard checks requests; `none` on a non-loopback host needs `noAuth`. */
@@ -122,6 +123,8 @@ export async function runServe(o: ServeOptions, log: (line: string) => void, sig
     if (o.collect.namespace) env.ENVOY_LENS_COLLECT_NAMESPACE = o.collect.namespace;
     if (o.collect.labelSelector) env.ENVOY_LENS_COLLECT_SELECTOR = o.collect.labelSelector;
     if (o.collect.containers?.length) env.ENVOY_LENS_COLLECT_CONTAINERS = o.collect.containers.join(',');
+    const retention = o.collect.retention;
+    if (retention) for (const k of Object.keys(RETENTION_NAMES) as (keyof RetentionPolicy)[]) env[RETENTION_NAMES[k].env] = formatRetention(retention[k]);
   }
   if (o.simulatorUrl) env.ENVOY_LENS_SIMULATOR_URL = o.simulatorUrl;
   if (o.suppress?.length) env.ENVOY_LENS_SUPPRESS = o.suppress.join(',');

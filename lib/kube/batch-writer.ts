@@ -31,7 +31,8 @@ interface Pending {
   /** Kubelet times of the records read live (not a backlog caught up on), for the lag figures. */
   live: number[];
   rejects: RejectedRow[];
-  other: number;
+  /** Positions of the non-access lines (counted, not stored). */
+  other: number[];
   checkpoint: SourceCheckpoint;
 }
 
@@ -58,7 +59,7 @@ export class BatchWriter {
   private entry(sourceId: number, checkpoint: SourceCheckpoint): Pending {
     let p = this.pending.get(sourceId);
     if (!p) {
-      p = { records: [], live: [], rejects: [], other: 0, checkpoint };
+      p = { records: [], live: [], rejects: [], other: [], checkpoint };
       this.pending.set(sourceId, p);
     }
     p.checkpoint = checkpoint;
@@ -78,8 +79,14 @@ export class BatchWriter {
     this.entry(sourceId, after).rejects.push(row);
   }
 
+  /** A line that is not an access-log line, at position `after.linesRead`: counted, not stored. */
   other(sourceId: number, after: SourceCheckpoint): void {
-    this.entry(sourceId, after).other++;
+    this.entry(sourceId, after).other.push(after.linesRead);
+  }
+
+  /** A line consumed and left out (before --since): only the position moves. */
+  skip(sourceId: number, after: SourceCheckpoint): void {
+    this.entry(sourceId, after);
   }
 
   /** Marks a source's instance read to its end (written with its last checkpoint). */
@@ -129,7 +136,7 @@ export class BatchWriter {
         batch: {
           records: p.records,
           rejects: p.rejects,
-          otherLines: p.other,
+          otherLineSeqs: p.other,
           checkpoint: { linesRead: p.checkpoint.linesRead, bytesRead: 0, fingerprint: null, watermark: p.checkpoint.watermark, watermarkCount: p.checkpoint.watermarkCount, finished: p.checkpoint.finished ?? false },
         },
       });
@@ -147,7 +154,7 @@ export class BatchWriter {
           older.records.push(...p.records);
           older.live.push(...p.live);
           older.rejects.push(...p.rejects);
-          older.other += p.other;
+          older.other.push(...p.other);
           older.checkpoint = p.checkpoint;
         } else batches.set(id, p);
       }
@@ -161,7 +168,7 @@ export class BatchWriter {
     for (const p of batches.values()) {
       stats.records += p.records.length;
       stats.rejected += p.rejects.length;
-      stats.other += p.other;
+      stats.other += p.other.length;
       for (const t of p.live) stats.lagsMs.push(now - t);
     }
     this.options.onCommit?.(stats);

@@ -13,6 +13,7 @@ import { ContainerTracker, type PodDoc, type TrackerOptions } from './container-
 import { Informer, type KubeObjectLike } from './informer.ts';
 import type { KubeClient } from './kube-client.ts';
 import { collectorStatus, type CollectorStatus } from './collector-status.ts';
+import { keepsEverything, startRetentionLoop, type RetentionLoop, type RetentionLoopOptions } from './retention-loop.ts';
 
 export const DEFAULT_CONTAINERS = ['envoy', 'istio-proxy'];
 
@@ -41,6 +42,8 @@ export interface CollectorOptions {
   id?: string;
   /** Status is stored this often for `collect --status` and the dashboard (default 2 s). */
   statusEveryMs?: number;
+  /** Prune what the policy no longer keeps, at start and every ~10 minutes (through its own connection to the URL). */
+  retention?: { databaseUrl: string } & Pick<RetentionLoopOptions, 'policy' | 'everyMs' | 'prune'>;
   log?: (line: string) => void;
 }
 
@@ -62,6 +65,8 @@ export class Collector {
   private readonly history?: ClusterHistory;
   private informer?: Informer<PodLike>;
   private statusTimer?: NodeJS.Timeout;
+  /** The retention loop, when the options ask for one. */
+  retention?: RetentionLoop;
   private stopping = false;
   private stoppedAt?: number;
   private readonly containers: string[];
@@ -117,6 +122,8 @@ export class Collector {
     const every = this.o.statusEveryMs ?? 2000;
     this.statusTimer = setInterval(() => void this.saveStatus(), every);
     await this.saveStatus();
+    const r = this.o.retention;
+    if (r && !keepsEverything(r.policy)) this.retention = startRetentionLoop(r.databaseUrl, { ...r, ...(this.o.log ? { log: this.o.log } : {}) });
   }
 
   private podSeen(p: PodLike): void {
@@ -203,6 +210,7 @@ export class Collector {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.statusTimer);
+    await this.retention?.stop();
     await this.informer?.stop();
     for (const t of this.trackers.values()) t.stop();
     await Promise.all(this.running.values());

@@ -25,14 +25,21 @@ export interface Instance {
   lastEnd: 'clean' | 'broken' | 'none';
   /** A plain read's last line without a newline, taken only when a second read ends with the same text. */
   tail?: string;
+  /**
+   * Kubelet stamp (9 fraction digits) before which lines are consumed but not stored: `--since` for an instance first
+   * read by this collector. The lines are still counted, so every collector numbers the instance's lines alike.
+   */
+  skipBefore?: string;
 }
+
+/** Epoch ms as a kubelet-style stamp (9 fraction digits), comparable with the stamps of lines. */
+const stampOfMs = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000000Z');
 
 /** RFC3339 whole seconds (a pod status time) as a kubelet-style stamp, for gap bounds. */
 const stampOf = (iso: string): string => `${iso.replace(/Z$/, '').replace(/\.\d+$/, '')}.000000000Z`;
 
 export class ContainerInstances {
   private readonly instances = new Map<string, Instance>();
-  private loaded = false;
   /**
    * An unreachable-instance gap, stored at once with a bound from the pod status (whole seconds), narrowed to the
    * first line read after it.
@@ -45,27 +52,48 @@ export class ContainerInstances {
     private readonly fail: (kind: string, err: unknown) => void,
   ) {}
 
-  /** The instances earlier runs stored for this container, with their watermarks (once). */
-  async load(): Promise<void> {
-    if (this.loaded) return;
+  /**
+   * The instances earlier runs stored for this container, with their watermarks; called again, whatever the store
+   * holds further along than this collector: instances other collectors sharing the database opened, positions they
+   * committed past this one's, instances they read to the end. Position and watermark are taken together (they are
+   * committed together), so the numbering goes on exactly where theirs stopped. Called between reads only: a stream
+   * being read keeps the position it started from.
+   */
+  async refresh(): Promise<void> {
     for (const known of await this.d.store.instancesOf(this.target.podUid, this.target.container)) {
       const cp = known.checkpoint;
-      this.instances.set(known.containerId, {
-        containerId: known.containerId, sourceId: known.sourceId, linesRead: cp?.linesRead ?? 0,
-        wm: cp?.watermark ? { time: cp.watermark, count: cp.watermarkCount } : null, finished: cp?.finished ?? false, lastEnd: 'none',
-      });
+      const i = this.instances.get(known.containerId);
+      if (!i) {
+        this.instances.set(known.containerId, {
+          containerId: known.containerId, sourceId: known.sourceId, linesRead: cp?.linesRead ?? 0,
+          wm: cp?.watermark ? { time: cp.watermark, count: cp.watermarkCount } : null, finished: cp?.finished ?? false, lastEnd: 'none',
+        });
+        continue;
+      }
+      if (!cp) continue;
+      if (cp.linesRead > i.linesRead) {
+        i.linesRead = cp.linesRead;
+        i.wm = cp.watermark ? { time: cp.watermark, count: cp.watermarkCount } : null;
+        i.tail = undefined;
+      }
+      if (cp.finished && !i.finished) {
+        i.finished = true;
+        i.tail = undefined;
+      }
     }
-    this.loaded = true;
   }
 
   finished(containerId: string | undefined): boolean {
     return !containerId || this.instances.get(containerId)?.finished === true;
   }
 
-  /** The instance's source, opened (and stored) on first use. */
-  async open(containerId: string, format: FormatSpec): Promise<Instance> {
+  /** The instance's source, opened (and stored) on first use; `sinceMs` applies to an instance nobody read yet. */
+  async open(containerId: string, format: FormatSpec, sinceMs?: number): Promise<Instance> {
     const known = this.instances.get(containerId);
-    if (known) return known;
+    if (known) {
+      if (sinceMs !== undefined && known.linesRead === 0 && !known.wm && known.skipBefore === undefined) known.skipBefore = stampOfMs(sinceMs);
+      return known;
+    }
     const t = this.target;
     const { sourceId, checkpoint } = await this.d.store.openSource({
       key: `pod:${t.podUid}/${t.container}/${containerId}`, kind: 'pod', namespace: t.namespace, pod: t.pod, container: t.container,
@@ -74,6 +102,7 @@ export class ContainerInstances {
     const i: Instance = {
       containerId, sourceId, linesRead: checkpoint?.linesRead ?? 0, finished: checkpoint?.finished ?? false, lastEnd: 'none',
       wm: checkpoint?.watermark ? { time: checkpoint.watermark, count: checkpoint.watermarkCount } : null,
+      ...(sinceMs !== undefined && !checkpoint?.linesRead ? { skipBefore: stampOfMs(sinceMs) } : {}),
     };
     this.instances.set(containerId, i);
     return i;
@@ -142,6 +171,7 @@ export class ContainerInstances {
   /** The pod went away before anything was read (it waited for a stream slot, or lived briefly). */
   neverRead(last: ContainerStatus | undefined, detail: string): void {
     const ran = last?.containerID ?? last?.lastState?.terminated?.containerID;
-    if (ran) this.gap(null, null, null, 'not-followed', detail, ran);
+    // Another collector sharing the database may have read it to the end.
+    if (ran && !this.instances.get(ran)?.finished) this.gap(null, null, null, 'not-followed', detail, ran);
   }
 }

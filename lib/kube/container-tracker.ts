@@ -158,7 +158,9 @@ export class ContainerTracker {
   }
 
   private async step(): Promise<Outcome> {
-    await this.instances.load();
+    // Every step looks at the store again: collectors sharing the database may have read further, or finished an
+    // instance; resuming from their position keeps one numbering of the lines and records no gap they filled.
+    await this.instances.refresh();
     let pod: PodDoc;
     try {
       pod = await this.d.client.getJson<PodDoc>(this.podPath);
@@ -206,14 +208,18 @@ export class ContainerTracker {
   }
 
   /** The pod is gone: unfinished instances are settled (finished or gaps), and the tracker ends. */
-  private podGone(): Outcome {
+  private async podGone(): Promise<Outcome> {
+    await this.instances.refresh().catch((err: unknown) => this.fail('store', err));
     this.instances.podGone(this.statusOf(this.lastSeen));
     return 'gone';
   }
 
   /** The pod went away while this tracker waited to start. */
   neverRead(detail: string): void {
-    this.instances.neverRead(this.statusOf(this.lastSeen), detail);
+    void this.instances
+      .refresh()
+      .catch((err: unknown) => this.fail('store', err))
+      .then(() => this.instances.neverRead(this.statusOf(this.lastSeen), detail));
   }
 
   /** Whether the status still shows the planned instance where the request found it. */
@@ -238,13 +244,17 @@ export class ContainerTracker {
   }
 
   private async read(pod: PodDoc, plan: ReadPlan): Promise<Outcome> {
-    const i = await this.instances.open(plan.containerId, this.classifier.current);
+    const i = await this.instances.open(plan.containerId, this.classifier.current, this.d.options.sinceMs);
     this.containerId = plan.containerId;
     this.state = plan.follow ? 'following' : 'reading';
     const wmAtStart = i.wm;
-    const since = wmAtStart ? resumeSince(wmAtStart) : this.d.options.sinceMs !== undefined && i.linesRead === 0 ? new Date(this.d.options.sinceMs).toISOString() : undefined;
+    // A first read starts at the log's beginning even with --since: the lines before it are counted, not stored
+    // (consume), so the numbering is the same for every collector, whenever it started.
+    const since = wmAtStart ? resumeSince(wmAtStart) : undefined;
     const ctl = new AbortController();
     const onStop = () => ctl.abort();
+    // Stopped while this read was being planned: the abort event has fired already, so nothing would end the follow.
+    if (this.stopped) return 'ok';
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     let stalled = false;
     let silence: NodeJS.Timeout | undefined;
@@ -354,6 +364,12 @@ export class ContainerTracker {
     if (filter.covered(parsed.time)) {
       c.resumedOver++;
       return false;
+    }
+    if (i.skipBefore !== undefined && parsed.time < i.skipBefore) {
+      i.wm = advance(i.wm, parsed.time);
+      i.linesRead++;
+      this.d.writer.skip(i.sourceId, this.instances.checkpoint(i));
+      return true;
     }
     const verdict = await this.classifier.classify(parsed.text);
     this.instances.lineRead(parsed.time);

@@ -3,6 +3,7 @@
 import { openCollectorStore } from '../store/collector-store.ts';
 import { Collector } from './collector.ts';
 import { KubeClient } from './kube-client.ts';
+import type { RetentionPolicy } from '../store/retention-store.ts';
 
 const running = Symbol.for('envoy-lens.embedded-collector');
 type Host = typeof globalThis & { [running]?: Promise<Collector | undefined> };
@@ -15,6 +16,8 @@ export interface EmbeddedCollectorOptions {
   namespace?: string;
   labelSelector?: string;
   containers?: string[];
+  /** What to prune, at start and every ~10 minutes; nothing when undefined. */
+  retention?: RetentionPolicy;
   log?: (line: string) => void;
 }
 
@@ -31,6 +34,7 @@ export function startEmbeddedCollector(o: EmbeddedCollectorOptions): Promise<Col
         ...(o.namespace ? { namespace: o.namespace } : {}),
         ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
         ...(o.containers?.length ? { containers: o.containers } : {}),
+        ...(o.retention ? { retention: { databaseUrl: o.databaseUrl, policy: o.retention } } : {}),
       });
       log(`envoy-lens: collecting live from ${client.server} (${o.namespace ? `namespace ${o.namespace}` : 'all namespaces'})`);
       const stop = () => {

@@ -1,7 +1,7 @@
 // The read side the analysis needs (records counted per second, the cluster's history, the Kubernetes objects the
 // collector kept) and the findings it writes back, behind one interface so each database answers in its own SQL.
 import type { EndpointRow, IpRow } from './collector-store.ts';
-import { databaseKind, redact } from './database-url.ts';
+import { databaseKind } from './database-url.ts';
 import type { EndpointKind } from './ingest-store.ts';
 
 /** Records sharing a source pod, Envoy cluster, upstream and second, counted. */
@@ -112,7 +112,10 @@ export interface AnalysisStore {
 
 /** Opens the analysis side of the store; the database must be migrated. */
 export async function openAnalysisStore(databaseUrl: string): Promise<AnalysisStore> {
-  if (databaseKind(databaseUrl) !== 'sqlite') throw new Error(`analyse ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
+  if (databaseKind(databaseUrl) === 'postgresql') {
+    const { PostgresAnalysisStore } = await import('./postgres/postgres-analysis-store.ts');
+    return new PostgresAnalysisStore(databaseUrl);
+  }
   const { SqliteAnalysisStore } = await import('./sqlite/sqlite-analysis-store.ts');
   return new SqliteAnalysisStore(databaseUrl);
 }

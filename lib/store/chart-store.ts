@@ -1,7 +1,8 @@
 // The read side the dashboard's charts need: records under the dashboard's filter counted per time bucket and status,
 // per time bucket and duration, per upstream. Behind one interface so each database answers in its own SQL; the
-// numbers (percentiles, rates, histograms) are worked out from these counts in lib/analysis.
-import { databaseKind, redact } from './database-url.ts';
+// numbers (percentiles, rates, histograms) are worked out from these counts in lib/analysis. Over long ranges a store
+// may read whole minutes and hours from rollups: counts stay exact, durations become histogram buckets (flagged).
+import { databaseKind } from './database-url.ts';
 import type { RecordFilter } from './queries/record-filter.ts';
 
 /** Time buckets: bucket i holds records starting in [originMs + i·bucketMs, originMs + (i+1)·bucketMs). */
@@ -24,6 +25,11 @@ export interface DurationCount {
   bucket: number;
   durationMs: number;
   count: number;
+  /**
+   * Read from rollups (long ranges): the records took durations in a histogram bucket that `durationMs` stands for,
+   * each within ±1/64 of it (lib/store/rollup/duration-histogram.ts). Absent when the durations are exactly this.
+   */
+  approximate?: boolean;
 }
 
 export interface UpstreamDurationCount extends DurationCount {
@@ -60,7 +66,10 @@ export interface ChartStore {
 
 /** Opens the dashboard's chart queries on an existing database; null when the file does not exist yet. */
 export async function openChartStore(databaseUrl: string): Promise<ChartStore | null> {
-  if (databaseKind(databaseUrl) !== 'sqlite') throw new Error(`charts from ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
+  if (databaseKind(databaseUrl) === 'postgresql') {
+    const { openPostgresChartStore } = await import('./postgres/postgres-chart-store.ts');
+    return openPostgresChartStore(databaseUrl);
+  }
   const { openSqliteChartStore } = await import('./sqlite/sqlite-chart-store.ts');
   return openSqliteChartStore(databaseUrl);
 }

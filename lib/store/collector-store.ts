@@ -2,7 +2,7 @@
 // history of pod and Service IPs and of Service endpoints, and its status for the dashboard.
 import type { KubeObjectRow } from './analysis-store.ts';
 import type { Checkpoint, IngestStore } from './ingest-store.ts';
-import { databaseKind, redact } from './database-url.ts';
+import { databaseKind } from './database-url.ts';
 
 export type GapReason = 'rotated' | 'instance-unreachable' | 'instances-missed' | 'pod-deleted' | 'not-followed';
 
@@ -87,10 +87,13 @@ export interface CollectorStore extends IngestStore {
  */
 export async function openCollectorStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<CollectorStore> {
   const kind = databaseKind(databaseUrl);
-  if (kind !== 'sqlite') throw new Error(`collect into ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
   if (options.migrate !== false) {
     const { deployMigrations } = await import('./migrate.ts');
     await deployMigrations(databaseUrl);
+  }
+  if (kind === 'postgresql') {
+    const { PostgresCollectorStore } = await import('./postgres/postgres-collector-store.ts');
+    return new PostgresCollectorStore(databaseUrl);
   }
   const { SqliteCollectorStore } = await import('./sqlite/sqlite-collector-store.ts');
   return new SqliteCollectorStore(databaseUrl);

@@ -1,6 +1,6 @@
 // The write side of the store, behind one interface so the hot insert path can use each database's fastest way in.
 import type { AccessRecord } from '../envoy/access-record.ts';
-import { databaseKind, redact } from './database-url.ts';
+import { databaseKind } from './database-url.ts';
 
 export interface SourceIdentity {
   /** Stable identity used to resume and de-duplicate (see Source.key in prisma/schema.prisma). */
@@ -69,6 +69,9 @@ export interface IngestBatch {
   checkpoint: Omit<Checkpoint, 'records' | 'rejected' | 'ambiguous' | 'otherLines' | 'finished'> & { finished?: boolean };
   /** Non-access lines consumed by this batch (counted, not stored). */
   otherLines?: number;
+  /** Their positions, when known (live sources): then only those past the stored position count, so two collectors
+   * reading the same lines count them once. Takes the place of otherLines. */
+  otherLineSeqs?: number[];
 }
 
 export interface BatchResult {
@@ -91,10 +94,13 @@ export const MAX_REJECTED_RAW = 64 * 1024;
 /** Opens the store for writing, applying pending migrations first. */
 export async function openIngestStore(databaseUrl: string): Promise<IngestStore> {
   const kind = databaseKind(databaseUrl);
-  if (kind !== 'sqlite') throw new Error(`ingest into ${redact(databaseUrl)}: PostgreSQL is not supported yet`);
   // Loaded on demand: the migration engine finds its files beside its source, which a bundled server cannot do.
   const { deployMigrations } = await import('./migrate.ts');
   await deployMigrations(databaseUrl);
+  if (kind === 'postgresql') {
+    const { PostgresIngestStore } = await import('./postgres/postgres-ingest-store.ts');
+    return new PostgresIngestStore(databaseUrl);
+  }
   const { SqliteIngestStore } = await import('./sqlite/sqlite-ingest-store.ts');
   return new SqliteIngestStore(databaseUrl);
 }

@@ -10,7 +10,7 @@ import { toLiveRecord, type LiveRecord } from './live-record.ts';
 export async function livePageData(prisma: PrismaClient, filter: RecordFilter, backlog = 50): Promise<{ records: LiveRecord[]; afterId: number }> {
   try {
     const afterId = await newestRecordId(prisma);
-    const page = await listRecords(prisma, { before: afterId + 1, limit: backlog, filter });
+    const page = await listRecords(prisma, { before: afterId + 1, limit: backlog, filter, countUpTo: 0 });
     return { records: page.records.map(toLiveRecord), afterId };
   } catch (err) {
     if (isMissingTable(err)) return { records: [], afterId: 0 };

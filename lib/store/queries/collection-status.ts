@@ -10,7 +10,7 @@ export interface CollectionRows {
 
 export async function collectionRows(prisma: PrismaClient): Promise<CollectionRows> {
   const [statuses, gaps, sums] = await Promise.all([
-    prisma.collectorStatus.findMany({ orderBy: { updatedAt: 'desc' }, take: 20 }),
+    prisma.collectorStatus.findMany({ orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }], take: 20 }),
     prisma.ingestGap.count(),
     prisma.ingestCheckpoint.aggregate({ _sum: { otherLines: true } }),
   ]);

@@ -29,6 +29,9 @@ export interface FindingFilter {
 
 const severityRank: Record<string, number> = { error: 0, warning: 1, info: 2 };
 
+/** Binary text order, as SQLite sorts text, whatever a PostgreSQL database's collation would say. */
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The stored findings matching the filter (every one by default); a fix or evidence that is not valid JSON (a
  * hand-edited database) is shown as absent.
@@ -39,7 +42,8 @@ export async function listFindings(prisma: PrismaClient, filter: FindingFilter =
     ...(filter.code !== undefined ? { code: filter.code } : {}),
     ...(filter.silenced === false ? { suppressedBy: null } : {}),
   };
-  const rows = await prisma.finding.findMany({ where, orderBy: [{ code: 'asc' }, { key: 'asc' }] });
+  // Sorted here rather than by the database: PostgreSQL would order text by its collation.
+  const rows = await prisma.finding.findMany({ where });
   return rows
     .map((r) => ({
       key: r.key, code: r.code, severity: r.severity,
@@ -48,7 +52,7 @@ export async function listFindings(prisma: PrismaClient, filter: FindingFilter =
       firstSeenMs: r.firstSeen?.getTime() ?? null, lastSeenMs: r.lastSeen?.getTime() ?? null,
       suppressedBy: r.suppressedBy, analyzedAtMs: r.analyzedAt.getTime(), evidence: parseEvidence(r.evidenceJson),
     }))
-    .sort((a, b) => (severityRank[a.severity] ?? 3) - (severityRank[b.severity] ?? 3));
+    .sort((a, b) => (severityRank[a.severity] ?? 3) - (severityRank[b.severity] ?? 3) || byCodePoint(a.code, b.code) || byCodePoint(a.key, b.key));
 }
 
 export interface FindingCount {
@@ -67,14 +71,15 @@ export interface FindingCounts {
 /** How many findings are stored, shown and silenced, in all, per severity and per rule code. */
 export async function findingCounts(prisma: PrismaClient): Promise<FindingCounts> {
   const [groups, last] = await Promise.all([
-    prisma.finding.groupBy({ by: ['code', 'severity', 'suppressedBy'], _count: { _all: true }, orderBy: { code: 'asc' } }),
+    prisma.finding.groupBy({ by: ['code', 'severity', 'suppressedBy'], _count: { _all: true } }),
     prisma.finding.aggregate({ _max: { analyzedAt: true } }),
   ]);
   // Keyed by stored text: objects without a prototype, so no key can reach Object.prototype.
   const counts: FindingCounts = {
     total: { shown: 0, silenced: 0 }, bySeverity: Object.create(null), byCode: Object.create(null), analyzedAtMs: last._max.analyzedAt?.getTime() ?? null,
   };
-  for (const g of groups) {
+  // Codes (and severities) become keys in the order met: sorted as SQLite sorts them.
+  for (const g of groups.sort((a, b) => byCodePoint(a.code, b.code) || byCodePoint(a.severity, b.severity))) {
     const field = g.suppressedBy === null ? 'shown' : 'silenced';
     for (const c of [counts.total, (counts.bySeverity[g.severity] ??= { shown: 0, silenced: 0 }), (counts.byCode[g.code] ??= { shown: 0, silenced: 0 })]) {
       c[field] += g._count._all;

@@ -1,5 +1,6 @@
-// Records as they arrive, for the live view: ids grow with every insert (SQLite has one writer), so "new since I last
-// looked" is "id greater than the last one seen".
+// Records as they arrive, for the live view: ids grow with every insert and are committed in that order (SQLite has
+// one writer; PostgreSQL writers take one lock each, see lib/store/postgres/postgres-ingest-store.ts), so "new since I
+// last looked" is "id greater than the last one seen".
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { recordWhere, type RecordFilter } from './record-filter.ts';
 import { toRecordView, type RecordView } from './record-view.ts';

@@ -1,5 +1,6 @@
 // Which records a page, an export or a chart looks at: a time range and the dashboard's filters. One type, turned into
-// a Prisma `where` here and into SQL for the aggregating queries (lib/store/sqlite/record-filter-sql.ts).
+// a Prisma `where` here and into SQL for the aggregating queries (lib/store/sqlite/record-filter-sql.ts,
+// lib/store/postgres/record-filter-sql.ts).
 import type { AccessRecordWhereInput } from '../../generated/prisma/models.ts';
 
 export interface RecordFilter {
@@ -22,17 +23,20 @@ export interface RecordFilter {
   pathPrefix?: string;
 }
 
-/** Strings starting with `prefix`, as a range: exact on every database (LIKE treats % and _ as wildcards, and SQLite's
- * LIKE ignores case). */
+/** Strings starting with `prefix`, as a range: exact where text compares by code point, as SQLite's does and a
+ * PostgreSQL database's does under C collation (Prisma's `startsWith` is LIKE with the value unescaped: % and _ are
+ * wildcards, SQLite's LIKE ignores case, PostgreSQL's takes \ as an escape). */
 export const prefixRange = (prefix: string) => ({ gte: prefix, lt: `${prefix}\u{10FFFF}` });
 
 export function recordWhere(filter: RecordFilter): AccessRecordWhereInput {
   const where: AccessRecordWhereInput = {};
   const and: AccessRecordWhereInput[] = [];
   if (filter.since !== undefined || filter.until !== undefined) {
+    // Rounded up to a whole millisecond, which selects what comparing the stored integer ms with the bound does (a Date
+    // would truncate: `until: 3000.5` must keep the record at 3000).
     where.startTime = {
-      ...(filter.since !== undefined ? { gte: new Date(filter.since) } : {}),
-      ...(filter.until !== undefined ? { lt: new Date(filter.until) } : {}),
+      ...(filter.since !== undefined ? { gte: new Date(Math.ceil(filter.since)) } : {}),
+      ...(filter.until !== undefined ? { lt: new Date(Math.ceil(filter.until)) } : {}),
     };
   }
   if (filter.requestId !== undefined) where.requestId = filter.requestId;

@@ -1,5 +1,9 @@
+// The record as every reader sees it: built from a stored row, and the same from SQLite and from PostgreSQL.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
+import { testBackends } from '../../testing/test-databases.ts';
+import { openIngestStore } from '../ingest-store.ts';
+import { disconnectAll, prismaClientFor } from '../prisma-client.ts';
 import { recordViewKeys, toRecordView } from './record-view.ts';
 
 const row = {
@@ -30,3 +34,45 @@ test('JSON columns that do not parse are shown as null rather than failing the p
   assert.equal(view.ambiguousFields, null);
   assert.equal(view.extra, null);
 });
+
+for (const backend of testBackends) {
+  describe(backend.kind, () => {
+    test('a record written and read back gives the view built from the row above', async () => {
+      const db = await backend.create({ name: 'record-view' });
+      try {
+        const store = await openIngestStore(db.url);
+        const { sourceId } = await store.openSource({
+          key: row.source.key, kind: 'file', namespace: 'default', pod: 'nginx', container: 'envoy', location: row.source.location, format: 'f',
+        });
+        await store.writeBatch(sourceId, {
+          records: [{
+            seq: row.seq,
+            logTime: row.logTime.getTime(),
+            record: {
+              startTime: row.startTime.getTime(), startTimeNanos: row.startTimeNanos, method: row.method, path: row.path, protocol: row.protocol,
+              status: row.status, bytesReceived: 0, bytesSent: 19, durationMs: row.durationMs, upstreamServiceTimeMs: null, requestId: row.requestId,
+              userAgent: row.userAgent, forwardedFor: null, authority: null, upstreamHost: row.upstreamHost, upstreamIp: row.upstreamIp,
+              upstreamPort: row.upstreamPort, upstreamCluster: row.upstreamCluster, responseFlags: row.responseFlags,
+              downstreamRemoteIp: row.downstreamRemoteIp, ambiguousFields: ['REQ(USER-AGENT)'], extra: { ROUTE_NAME: 'r' },
+            },
+            attribution: {
+              upstreamKind: 'pod', upstreamNamespace: 'default', upstreamPod: 'backend-1', upstreamService: null, upstreamAmbiguous: true,
+              downstreamKind: null, downstreamNamespace: null, downstreamPod: null,
+            },
+          }],
+          rejects: [],
+          checkpoint: { linesRead: 1, bytesRead: 1, fingerprint: null, watermark: null, watermarkCount: 0 },
+        });
+        await store.close();
+        const prisma = await prismaClientFor(db.url);
+        const stored = await prisma.accessRecord.findFirstOrThrow({
+          include: { source: { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } },
+        });
+        assert.deepEqual({ ...toRecordView(stored), id: 7 }, toRecordView(row));
+      } finally {
+        await disconnectAll();
+        await db.remove();
+      }
+    });
+  });
+}

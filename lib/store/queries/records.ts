@@ -29,25 +29,44 @@ export interface RecordPage {
   records: RecordView[];
   /** Pass as `before` for the next (older) page; null at the end. */
   nextBefore: number | null;
+  /** Records the filter selects (not counted: 0). */
   total: number;
+  /** More records match than `total`: counting stopped there (see `countUpTo`). */
+  totalCapped: boolean;
 }
 
-/** Newest first, `limit` at a time; `before` is the id the previous page ended on. */
-export async function listRecords(prisma: PrismaClient, options: { before?: number; limit: number; filter?: RecordFilter }): Promise<RecordPage> {
+/**
+ * Newest first, `limit` at a time; `before` is the id the previous page ended on. The filter's total is counted
+ * exactly by default; `countUpTo: n` stops counting after n (a count over millions of records is the slow part of a
+ * page), `countUpTo: 0` does not count.
+ */
+export async function listRecords(
+  prisma: PrismaClient,
+  options: { before?: number; limit: number; filter?: RecordFilter; countUpTo?: number },
+): Promise<RecordPage> {
   const where = whereOf(options.filter ?? {});
-  const [rows, total] = await Promise.all([
+  const cap = options.countUpTo;
+  const [rows, counted] = await Promise.all([
     prisma.accessRecord.findMany({
       where: options.before !== undefined ? { ...where, id: { lt: options.before } } : where,
       orderBy: { id: 'desc' },
       take: options.limit + 1,
       include: { source: sourceFields },
     }),
-    prisma.accessRecord.count({ where }),
+    cap === 0 ? Promise.resolve(0) : cap === undefined ? prisma.accessRecord.count({ where }) : prisma.accessRecord.count({ where, take: cap + 1 }),
   ]);
   const page = rows.slice(0, options.limit);
+  const totalCapped = cap !== undefined && cap > 0 && counted > cap;
   return {
     records: page.map(toRecordView),
     nextBefore: rows.length > options.limit ? page[page.length - 1]!.id : null,
-    total,
+    total: totalCapped ? cap : counted,
+    totalCapped,
   };
+}
+
+/** Records of the filter without a start time (they are in no time window, so only a filter without one has them). */
+export async function countUntimedRecords(prisma: PrismaClient, filter: RecordFilter): Promise<number> {
+  if (filter.since !== undefined || filter.until !== undefined) return 0;
+  return prisma.accessRecord.count({ where: { ...whereOf(filter), startTime: null } });
 }

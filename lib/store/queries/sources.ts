@@ -211,7 +211,7 @@ export type CollectorStatusView = z.infer<typeof statusSchema> & { updatedAtMs: 
 
 /** Every stored collector status, newest first; a row whose JSON does not parse is left out. */
 export async function collectorStatuses(prisma: PrismaClient, limit = 20): Promise<CollectorStatusView[]> {
-  const rows = await prisma.collectorStatus.findMany({ orderBy: { updatedAt: 'desc' }, take: limit });
+  const rows = await prisma.collectorStatus.findMany({ orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }], take: limit });
   return rows.flatMap((r) => {
     let json: unknown;
     try {

@@ -3,6 +3,7 @@
 // what lib/analysis/traces.ts builds a trace from; it lives here because the store must not import the analysis.
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { EndpointKind } from '../ingest-store.ts';
+import { prefixRange } from './record-filter.ts';
 
 /** One access record of a request, as a trace reads it. Times are epoch ms; nulls where the format lacks a field. */
 export interface TraceRecord {
@@ -77,14 +78,15 @@ const traceFields = {
 } as const;
 
 /**
- * Every record whose X-Request-ID is exactly `requestId` (compared as stored, case and all), oldest first, at most
- * `limit` (clamped to 1..500). The id is passed to the database as a parameter, never spliced into SQL.
+ * Every record whose X-Request-ID is exactly `requestId` (compared as stored, case and all), oldest first (records
+ * without a start time first, as SQLite sorts NULL; PostgreSQL is told so), at most `limit` (clamped to 1..500). The
+ * id is passed to the database as a parameter, never spliced into SQL.
  */
 export async function traceRecords(prisma: PrismaClient, requestId: string, limit?: number): Promise<TraceRecord[]> {
   if (typeof requestId !== 'string' || requestId.length === 0) throw new RangeError('a request id is required');
   const rows = await prisma.accessRecord.findMany({
     where: { requestId },
-    orderBy: [{ startTime: 'asc' }, { id: 'asc' }],
+    orderBy: [{ startTime: { sort: 'asc', nulls: 'first' } }, { id: 'asc' }],
     take: clampTraceLimit(limit),
     select: traceFields,
   });
@@ -112,29 +114,31 @@ export async function traceRecords(prisma: PrismaClient, requestId: string, limi
   }));
 }
 
-/** Above every string that starts with a given prefix, in SQLite's byte order (U+10FFFF is the highest code point). */
-const AFTER_PREFIX = '\u{10FFFF}';
-
 /**
- * Distinct request ids that start with `prefix`, newest first (by their latest record), at most `limit` (clamped to
- * 1..500). An empty prefix is refused: it would list every id.
+ * Distinct request ids that start with `prefix`, newest first (by their latest record), then ids none of whose records
+ * has a start time; ties by id. At most `limit` (clamped to 1..500). An empty prefix is refused: it would list every id.
  *
- * Prisma's `startsWith` becomes SQLite `LIKE 'prefix%'` without escaping `%` and `_` in the value, and LIKE ignores
- * the case of ASCII letters; so the same field is also bounded as a range, `prefix <= id < prefix + U+10FFFF`, which
- * SQLite compares byte by byte: only ids that really start with the prefix pass, `%` and `_` are plain characters,
- * and `limit` counts real matches. Both conditions are parameters; nothing is escaped by hand.
+ * The prefix is a range, `prefix <= id < prefix + U+10FFFF` (see prefixRange), compared by code point on SQLite and on
+ * a PostgreSQL database with C collation: `%`, `_` and `\` are plain characters, case counts, and the requestId index
+ * serves it. (Prisma's `startsWith` is no help: it becomes LIKE without escaping the value, case-insensitive on SQLite,
+ * with `\` as an escape character on PostgreSQL.) The undated ids are asked for apart because the two databases place
+ * NULL at opposite ends of a descending order and Prisma cannot say where for an aggregate.
  */
 export async function searchRequestIds(prisma: PrismaClient, prefix: string, limit?: number): Promise<RequestIdMatch[]> {
   if (typeof prefix !== 'string' || prefix.length === 0) throw new RangeError('a request id prefix is required');
-  const groups = await prisma.accessRecord.groupBy({
+  const take = clampTraceLimit(limit);
+  const search = (dated: boolean, count: number) => prisma.accessRecord.groupBy({
     by: ['requestId'],
-    where: { requestId: { startsWith: prefix, gte: prefix, lt: prefix + AFTER_PREFIX } },
+    where: { requestId: prefixRange(prefix) },
+    having: { startTime: { _max: dated ? { not: null } : { equals: null } } },
     _count: { _all: true },
     _min: { startTime: true },
     _max: { startTime: true },
     orderBy: [{ _max: { startTime: 'desc' } }, { requestId: 'asc' }],
-    take: clampTraceLimit(limit),
+    take: count,
   });
+  const groups = await search(true, take);
+  if (groups.length < take) groups.push(...(await search(false, take - groups.length)));
   const matches: RequestIdMatch[] = [];
   for (const group of groups) {
     if (group.requestId === null || !group.requestId.startsWith(prefix)) continue; // the range makes this a guard only

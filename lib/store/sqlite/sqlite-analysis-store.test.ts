@@ -8,6 +8,8 @@ import { deployMigrations } from '../migrate.ts';
 import { sqliteFilePath } from '../database-url.ts';
 import type { FindingRow } from '../analysis-store.ts';
 import { SqliteAnalysisStore } from './sqlite-analysis-store.ts';
+import { SqliteIngestStore } from './sqlite-ingest-store.ts';
+import { HOUR, ingestRandom, randomRecords } from '../rollup/random-records.ts';
 
 describe('SqliteAnalysisStore', () => {
   let temp: TempDatabase;
@@ -75,3 +77,5 @@ describe('SqliteAnalysisStore', () => {
     assert.deepEqual((await store.findings()).map((f) => [f.key, f.firstSeenMs, f.analyzedAtMs]), [['d', 1, 3], ['c', 1, 3]]);
   });
 });
+
+// Over rollups: lib/store/analysis-store.test.ts runs the same comparison on SQLite and PostgreSQL.

@@ -9,6 +9,13 @@ import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-databa
 import { sqliteFilePath } from '../database-url.ts';
 import { deployMigrations } from '../migrate.ts';
 import { openSqliteChartStore, type SqliteChartStore } from './sqlite-chart-store.ts';
+import { SqliteIngestStore } from './sqlite-ingest-store.ts';
+import { HOUR, ingestRandom, randomRecords } from '../rollup/random-records.ts';
+import { HISTOGRAM_MAX_RELATIVE_ERROR } from '../rollup/duration-histogram.ts';
+import type { StatusCount } from '../chart-store.ts';
+import type { RecordFilter } from '../queries/record-filter.ts';
+import { chartWindow } from '../../analysis/chart-window.ts';
+import { latencyPercentiles, mergeCounts } from '../../analysis/percentiles.ts';
 
 describe('SqliteChartStore', () => {
   let temp: TempDatabase;
@@ -95,3 +102,5 @@ describe('SqliteChartStore', () => {
     assert.equal(openSqliteChartStore(`file:${empty}`), null);
   });
 });
+
+// Over rollups: lib/store/chart-store.test.ts runs the same comparison on SQLite and PostgreSQL.

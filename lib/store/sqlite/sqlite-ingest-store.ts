@@ -8,9 +8,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AccessRecord } from '../../envoy/access-record.ts';
 import { sqliteFilePath } from '../database-url.ts';
+import type { RollupAccumulator } from '../rollup/rollup-accumulator.ts';
 import {
   MAX_REJECTED_RAW, type Attribution, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type SourceIdentity,
 } from '../ingest-store.ts';
+import { SqliteRollupWriter } from './sqlite-rollups.ts';
 
 const recordColumns = [
   'sourceId', 'seq', 'startTime', 'startTimeNanos', 'method', 'path', 'protocol', 'status', 'bytesReceived',
@@ -54,6 +56,7 @@ export class SqliteIngestStore implements IngestStore {
   private readonly insertRecord: Database.Statement;
   private readonly insertReject: Database.Statement;
   private readonly upsertCheckpoint: Database.Statement;
+  private readonly rollups: SqliteRollupWriter;
   private readonly writeTx: (items: { sourceId: number; batch: IngestBatch }[]) => BatchResult[];
 
   constructor(databaseUrl: string) {
@@ -68,19 +71,39 @@ export class SqliteIngestStore implements IngestStore {
          "watermarkCount", "records", "rejected", "ambiguous", "otherLines", "finished", "updatedAt")
        VALUES (@sourceId, @linesRead, @bytesRead, @fingerprint, @watermark, @watermarkCount, @records, @rejected,
          @ambiguous, @otherLines, @finished, @now)
-       ON CONFLICT ("sourceId") DO UPDATE SET "linesRead" = excluded."linesRead", "bytesRead" = excluded."bytesRead",
-         "fingerprint" = excluded."fingerprint", "watermark" = excluded."watermark",
-         "watermarkCount" = excluded."watermarkCount", "records" = "records" + excluded."records",
+       ON CONFLICT ("sourceId") DO UPDATE SET
+         -- Two collectors may read one container: the position only moves forward (a slower writer committing an
+         -- older one leaves it), and an instance read to its end stays finished. The counters add what this
+         -- transaction really inserted.
+         "linesRead" = MAX("linesRead", excluded."linesRead"),
+         "bytesRead" = CASE WHEN excluded."linesRead" >= "linesRead" THEN excluded."bytesRead" ELSE "bytesRead" END,
+         "fingerprint" = CASE WHEN excluded."linesRead" >= "linesRead" THEN excluded."fingerprint" ELSE "fingerprint" END,
+         "watermark" = CASE WHEN excluded."linesRead" >= "linesRead" THEN excluded."watermark" ELSE "watermark" END,
+         "watermarkCount" = CASE WHEN excluded."linesRead" >= "linesRead" THEN excluded."watermarkCount" ELSE "watermarkCount" END,
+         "records" = "records" + excluded."records",
          "rejected" = "rejected" + excluded."rejected", "ambiguous" = "ambiguous" + excluded."ambiguous",
-         "otherLines" = "otherLines" + excluded."otherLines", "finished" = excluded."finished",
+         "otherLines" = "otherLines" + excluded."otherLines", "finished" = MAX("finished", excluded."finished"),
          "updatedAt" = excluded."updatedAt"`,
     );
-    const writeOne = (sourceId: number, batch: IngestBatch): BatchResult => {
+    this.rollups = new SqliteRollupWriter(this.db);
+    // Rollups count only the records this transaction actually inserted (`changes`): a line read again, or a source two
+    // collectors write, is counted once, like the record itself.
+    const storedPosition = this.db.prepare(`SELECT "linesRead" FROM "IngestCheckpoint" WHERE "sourceId" = ?`).pluck();
+    /** Non-access lines past the stored position (lines before it were counted by whoever read them first). */
+    const otherLinesAdded = (sourceId: number, batch: IngestBatch): number => {
+      if (!batch.otherLineSeqs) return batch.otherLines ?? 0;
+      if (batch.otherLineSeqs.length === 0) return 0;
+      const stored = Number(storedPosition.get(sourceId) ?? 0);
+      return batch.otherLineSeqs.filter((seq) => seq > stored).length;
+    };
+    const writeOne = (sourceId: number, batch: IngestBatch, rollup: RollupAccumulator): BatchResult => {
       let recordsAdded = 0, rejectsAdded = 0, ambiguousAdded = 0;
       for (const { seq, record, logTime, attribution } of batch.records) {
         const added = this.insertRecord.run(recordParams(sourceId, seq, record, logTime ?? null, attribution)).changes;
-        recordsAdded += added;
-        if (added && record.ambiguousFields) ambiguousAdded++;
+        if (!added) continue;
+        recordsAdded++;
+        if (record.ambiguousFields) ambiguousAdded++;
+        rollup.add(sourceId, record, attribution);
       }
       const now = Date.now();
       for (const r of batch.rejects) {
@@ -91,11 +114,18 @@ export class SqliteIngestStore implements IngestStore {
       this.upsertCheckpoint.run({
         sourceId, linesRead: c.linesRead, bytesRead: c.bytesRead, fingerprint: c.fingerprint,
         watermark: c.watermark, watermarkCount: c.watermarkCount, records: recordsAdded,
-        rejected: rejectsAdded, ambiguous: ambiguousAdded, otherLines: batch.otherLines ?? 0, finished: c.finished ? 1 : 0, now,
+        rejected: rejectsAdded, ambiguous: ambiguousAdded, otherLines: otherLinesAdded(sourceId, batch), finished: c.finished ? 1 : 0, now,
       });
       return { recordsAdded, rejectsAdded };
     };
-    this.writeTx = this.db.transaction((items: { sourceId: number; batch: IngestBatch }[]) => items.map((i) => writeOne(i.sourceId, i.batch)));
+    // BEGIN IMMEDIATE: the transaction reads (the rollup watermark) before it writes, and a deferred one would then be
+    // refused the write lock at once (SQLITE_BUSY) whenever another connection wrote meanwhile, instead of waiting.
+    this.writeTx = this.db.transaction((items: { sourceId: number; batch: IngestBatch }[]) => {
+      const rollup = this.rollups.begin();
+      const results = items.map((i) => writeOne(i.sourceId, i.batch, rollup.acc));
+      this.rollups.commit(rollup);
+      return results;
+    }).immediate;
   }
 
   async openSource(identity: SourceIdentity): Promise<{ sourceId: number; checkpoint: Checkpoint | null }> {

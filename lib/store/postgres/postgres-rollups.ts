@@ -1,0 +1,575 @@
+// PostgreSQL side of the rollups (RecordRollup, RollupState; see lib/store/rollup/), the twin of
+// ../sqlite/sqlite-rollups.ts: the deltas an ingest transaction writes, catching up records something else stored,
+// rebuilding periods from the records, and what the readers share (what is covered, the dashboard filter over rollup
+// rows).
+//
+// Writers. Every transaction that writes rollups (ingest, catch-up, rebuild) holds the records' write lock
+// (WRITE_BEGIN), so they run one at a time, as SQLite's single writer does, and RollupState.rolledThroughId means the
+// same: every record with an id up to it is counted, none above it. The rows themselves are written by one upsert per
+// transaction that is exact on its own (see writeRollupDeltas): a row's histogram text may hold up to
+// MAX_HISTOGRAM_PIECES canonical histograms joined by `;`, which the shared decoder reads as their sum.
+//
+// SQL kept to what CockroachDB also runs (unnest, ON CONFLICT DO UPDATE … RETURNING, data-modifying CTEs on different
+// tables, UPDATE … FROM, string_agg, position, bool_or); the advisory lock is PostgreSQL's own (see
+// postgres-ingest-store.ts).
+import type pg from 'pg';
+import type { AccessRecord } from '../../envoy/access-record.ts';
+import type { Attribution } from '../ingest-store.ts';
+import type { RecordFilter } from '../queries/record-filter.ts';
+import { decodeHistogram, encodeHistogram, mergeCounts } from '../rollup/duration-histogram.ts';
+import {
+  HOUR_MINUTES, HOUR_MS, minuteOf, MINUTE_MS, RollupAccumulator, type RollupAttribution, type RollupDelta, type RollupRecord,
+} from '../rollup/rollup-accumulator.ts';
+import type { RebuildOptions, RebuildResult, RollupMaintenance, RollupStatus } from '../rollup/rollup-maintenance.ts';
+import type { Range, ReadPlan } from '../rollup/rollup-plan.ts';
+import {
+  boundMs, inTransaction, msOf, num, numberArray, openPool, pgInt4, pgMs, pgText, textArray, tsOf, WRITE_BEGIN,
+} from './pg-sql.ts';
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/** Numbered parameters of one statement: `add` pushes a value and answers its placeholder. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    return `$${this.values.push(value)}`;
+  }
+}
+
+const KEY_COLUMNS = [
+  ['periodMinutes', 'int4'], ['periodStart', 'int4'], ['sourceId', 'int4'], ['cluster', 'text'], ['upstreamHost', 'text'],
+  ['upstreamIp', 'text'], ['upstreamKind', 'text'], ['upstreamNamespace', 'text'], ['upstreamPod', 'text'],
+  ['upstreamService', 'text'], ['status', 'int4'], ['responseFlags', 'text'],
+] as const;
+const COUNT_COLUMNS = [['records', 'int4'], ['ambiguous', 'int4'], ['timed', 'int4'], ['durationSumMs', 'int8'], ['histogram', 'text']] as const;
+const q = (c: string) => `"${c}"`;
+const KEYS = KEY_COLUMNS.map(([c]) => q(c)).join(', ');
+const unnestOf = (cols: readonly (readonly [string, string])[], first = 1) => `unnest(${cols.map(([, t], i) => `$${first + i}::${t}[]`).join(', ')})`;
+
+/** The key arrays of a list of deltas, in KEY_COLUMNS order. */
+function keyArrays(deltas: readonly RollupDelta[]): string[] {
+  const n = (f: (d: RollupDelta) => number) => numberArray(deltas.map(f));
+  const t = (f: (d: RollupDelta) => string) => textArray(deltas.map(f));
+  return [
+    n((d) => d.periodMinutes), n((d) => d.periodStart), n((d) => d.sourceId), t((d) => d.cluster), t((d) => d.upstreamHost),
+    t((d) => d.upstreamIp), t((d) => d.upstreamKind), t((d) => d.upstreamNamespace), t((d) => d.upstreamPod),
+    t((d) => d.upstreamService), n((d) => d.status), t((d) => d.responseFlags),
+  ];
+}
+
+/**
+ * A row's histogram text holds at most this many canonical histograms joined by `;` (see writeRollupDeltas); one that
+ * reaches it is written back as one.
+ */
+export const MAX_HISTOGRAM_PIECES = 8;
+
+/**
+ * Every delta added to its row in one statement: a new row inserted, an existing one given the counts and, after a `;`,
+ * the delta's histogram; the watermark moved when $18 is not null. Answers the rows whose histogram text now holds
+ * MAX_HISTOGRAM_PIECES pieces ($19), with that text.
+ */
+const UPSERT_SQL = `
+WITH "up" AS (
+  INSERT INTO "RecordRollup" (${KEYS}, ${COUNT_COLUMNS.map(([c]) => q(c)).join(', ')})
+  SELECT * FROM ${unnestOf([...KEY_COLUMNS, ...COUNT_COLUMNS])}
+  ON CONFLICT (${KEYS}) DO UPDATE SET "records" = "RecordRollup"."records" + excluded."records",
+    "ambiguous" = "RecordRollup"."ambiguous" + excluded."ambiguous", "timed" = "RecordRollup"."timed" + excluded."timed",
+    "durationSumMs" = "RecordRollup"."durationSumMs" + excluded."durationSumMs",
+    "histogram" = CASE WHEN excluded."histogram" = '' THEN "RecordRollup"."histogram"
+      WHEN "RecordRollup"."histogram" = '' THEN excluded."histogram"
+      ELSE "RecordRollup"."histogram" || ';' || excluded."histogram" END
+  RETURNING "id", CASE WHEN length("histogram") - length(replace("histogram", ';', '')) >= $19::int4 - 1 THEN "histogram" END AS "long"
+), "state" AS (
+  UPDATE "RollupState" SET "rolledThroughId" = $18::int4 WHERE "id" = 1 AND "rolledThroughId" < $18::int4 RETURNING 1
+)
+SELECT "id", "long" FROM "up" WHERE "long" IS NOT NULL`;
+
+/** Histogram texts replaced by id. */
+const COMPACT_SQL = `
+UPDATE "RecordRollup" AS r SET "histogram" = d."histogram"
+FROM unnest($1::int4[], $2::text[]) AS d("id", "histogram") WHERE r."id" = d."id"`;
+
+/**
+ * Adds each delta to its row (created when missing) and, when `through` is given, moves the watermark up to it, in the
+ * caller's transaction. One statement: counts are added in SQL, and a histogram, which only the shared code can merge,
+ * is appended to the row's text after a `;` (every decoder reads canonical histograms joined so as their sum: that is
+ * also how string_agg hands readers many rows' at once). A row whose text reaches MAX_HISTOGRAM_PIECES is merged here
+ * and written back as one histogram (locked already: the statement updated it). Exact whatever runs at the same
+ * time (each row's update is atomic); the write lock only keeps the watermark right.
+ */
+export async function writeRollupDeltas(client: pg.PoolClient, deltas: readonly RollupDelta[], through: number | null): Promise<void> {
+  // One delta per row (ON CONFLICT may touch a row once per statement; an accumulator keeps a null and an empty text
+  // apart, the row key does not), keys in a stable order so that writers meeting on rows take them in the same order.
+  const rows = mergeDeltas([deltas]).sort(compareDeltas);
+  if (rows.length === 0 && through === null) return;
+  const { rows: long } = await client.query<[number, string]>({
+    text: UPSERT_SQL,
+    values: [
+      ...keyArrays(rows), numberArray(rows.map((d) => d.records)), numberArray(rows.map((d) => d.ambiguous)),
+      numberArray(rows.map((d) => d.timed)), numberArray(rows.map((d) => d.durationSumMs)),
+      textArray(rows.map((d) => encodeHistogram(d.histogram))), through, MAX_HISTOGRAM_PIECES,
+    ],
+    rowMode: 'array',
+  });
+  if (long.length === 0) return;
+  await client.query(COMPACT_SQL, [numberArray(long.map((r) => r[0])), textArray(long.map((r) => encodeHistogram(decodeHistogram(r[1]))))]);
+}
+
+function compareDeltas(a: RollupDelta, b: RollupDelta): number {
+  return a.periodMinutes - b.periodMinutes || a.periodStart - b.periodStart || a.sourceId - b.sourceId || a.status - b.status ||
+    cmp(a.cluster, b.cluster) || cmp(a.upstreamHost, b.upstreamHost) || cmp(a.upstreamIp, b.upstreamIp) ||
+    cmp(a.upstreamKind, b.upstreamKind) || cmp(a.upstreamNamespace, b.upstreamNamespace) || cmp(a.upstreamPod, b.upstreamPod) ||
+    cmp(a.upstreamService, b.upstreamService) || cmp(a.responseFlags, b.responseFlags);
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Counting records
+
+/** Epoch minutes a rollup row can hold (periodStart is an int4; an hour row starts up to 59 minutes earlier). */
+const MAX_MINUTE = 2 ** 31 - 1 - HOUR_MINUTES;
+const rollable = (ms: number) => Math.abs(minuteOf(ms)) <= MAX_MINUTE;
+
+/**
+ * Counts a record this transaction inserted, with its values as PostgreSQL stored them (what reading it back would
+ * give: whole ms, int4 numbers or null, U+0000 as U+FFFD), so the rollups agree with the records exactly. A start time
+ * too far from today for an int4 of minutes (beyond year 6053) is not rolled up.
+ */
+export function addStoredRecord(acc: RollupAccumulator, sourceId: number, r: AccessRecord, a: Attribution | undefined): void {
+  const startTime = pgMs(r.startTime);
+  if (startTime === null || !rollable(startTime)) return;
+  // One object reused for every record (the accumulator copies what it keeps): this runs for each record stored.
+  const s = scratch;
+  s.startTime = startTime;
+  s.durationMs = pgInt4(r.durationMs);
+  s.status = pgInt4(r.status);
+  s.responseFlags = pgText(r.responseFlags);
+  s.upstreamCluster = pgText(r.upstreamCluster);
+  s.upstreamHost = pgText(r.upstreamHost);
+  s.upstreamIp = pgText(r.upstreamIp);
+  s.upstreamKind = pgText(a?.upstreamKind);
+  s.upstreamNamespace = pgText(a?.upstreamNamespace);
+  s.upstreamPod = pgText(a?.upstreamPod);
+  s.upstreamService = pgText(a?.upstreamService);
+  s.upstreamAmbiguous = Boolean(a?.upstreamAmbiguous);
+  acc.add(sourceId, s, s);
+}
+
+const scratch: RollupRecord & RollupAttribution = {
+  startTime: null, durationMs: null, status: null, responseFlags: null, upstreamCluster: null, upstreamHost: null, upstreamIp: null,
+  upstreamKind: null, upstreamNamespace: null, upstreamPod: null, upstreamService: null, upstreamAmbiguous: false,
+};
+
+/** The record columns a rollup reads, for rows read back from AccessRecord (in addRows' order). */
+const RECORD_COLUMNS = `"sourceId", ${msOf('"startTime"')}, "durationMs", "status", "responseFlags", "upstreamCluster", "upstreamHost",
+  "upstreamIp", "upstreamKind", "upstreamNamespace", "upstreamPod", "upstreamService", "upstreamAmbiguous"`;
+
+type RecordTuple = [number, string, number | null, number | null, string | null, string | null, string | null, string | null,
+  string | null, string | null, string | null, string | null, boolean];
+
+/** Counts the records a query over AccessRecord selects; answers how many were counted. */
+async function addRows(client: Queryable, acc: RollupAccumulator, where: string, values: unknown[]): Promise<number> {
+  const { rows } = await client.query<RecordTuple>({
+    text: `SELECT ${RECORD_COLUMNS} FROM "AccessRecord" WHERE "startTime" IS NOT NULL AND ${where}`,
+    values,
+    rowMode: 'array',
+  });
+  const before = acc.size;
+  for (const t of rows) {
+    const startTime = Number(t[1]);
+    if (!rollable(startTime)) continue;
+    const r = {
+      startTime, durationMs: t[2], status: t[3], responseFlags: t[4], upstreamCluster: t[5], upstreamHost: t[6], upstreamIp: t[7],
+      upstreamKind: t[8], upstreamNamespace: t[9], upstreamPod: t[10], upstreamService: t[11], upstreamAmbiguous: t[12],
+    };
+    acc.add(t[0], r, r);
+  }
+  return acc.size - before;
+}
+
+/** Ids read back per statement while catching up (a script may have stored millions). */
+const CATCH_UP_IDS = 50_000;
+
+/** Counts the records with ids in (fromId, toId], a slice of ids at a time. */
+async function addRecordsById(client: Queryable, acc: RollupAccumulator, fromId: number, toId: number): Promise<void> {
+  for (let lo = fromId; lo < toId; lo += CATCH_UP_IDS) {
+    await addRows(client, acc, `"id" > $1 AND "id" <= $2`, [lo, Math.min(toId, lo + CATCH_UP_IDS)]);
+  }
+}
+
+/**
+ * The state row as the rollups migration writes it, for a database that lost it: every record so far counts as handled
+ * and the whole hours they span as uncovered.
+ */
+const INITIAL_STATE_SQL = `
+INSERT INTO "RollupState" ("id", "rolledThroughId", "uncoveredFrom", "uncoveredTo")
+SELECT 1, COALESCE((SELECT MAX("id") FROM "AccessRecord"), 0),
+  (FLOOR(EXTRACT(EPOCH FROM "lo") / 3600) * 60)::int4,
+  (FLOOR(EXTRACT(EPOCH FROM "hi") / 3600) * 60 + 60)::int4
+FROM (SELECT MIN("startTime") AS "lo", MAX("startTime") AS "hi" FROM "AccessRecord") AS "span"
+ON CONFLICT ("id") DO NOTHING`;
+
+export const WATERMARK_SQL = `SELECT (SELECT "rolledThroughId" FROM "RollupState" WHERE "id" = 1) AS "through",
+  (SELECT MAX("id") FROM "AccessRecord") AS "max"`;
+
+type WatermarkRow = { through: number | null; max: number | null };
+
+/**
+ * The watermark and the largest record id (under the write lock: every id up to it is committed); `known`: what
+ * WATERMARK_SQL returned already in this transaction.
+ */
+async function watermark(client: pg.PoolClient, known?: WatermarkRow): Promise<{ through: number; max: number }> {
+  let row = known ?? (await client.query<WatermarkRow>(WATERMARK_SQL)).rows[0]!;
+  if (row.through === null) {
+    await client.query(INITIAL_STATE_SQL);
+    row = (await client.query<WatermarkRow>(WATERMARK_SQL)).rows[0]!;
+  }
+  return { through: row.through ?? 0, max: row.max ?? 0 };
+}
+
+/** One ingest transaction's part in the rollups: begun before its records are inserted, committed after. */
+export interface RollupBatch {
+  /** Add each record actually inserted (addStoredRecord), here or in accumulators of its own listed in `more`. */
+  readonly acc: RollupAccumulator;
+  readonly more: RollupAccumulator[];
+  readonly throughBefore: number;
+  /** The largest record id before the transaction's inserts. */
+  readonly maxBefore: number;
+}
+
+/**
+ * Before the transaction's inserts (holding the write lock): an accumulator already holding the records nobody counted.
+ * `known`: WATERMARK_SQL's row, when the transaction read it as it began.
+ */
+export async function beginRollups(client: pg.PoolClient, known?: WatermarkRow): Promise<RollupBatch> {
+  const acc = new RollupAccumulator();
+  const { through, max } = await watermark(client, known);
+  if (max > through) await addRecordsById(client, acc, through, max);
+  return { acc, more: [], throughBefore: through, maxBefore: max };
+}
+
+/**
+ * After the inserts, in the same transaction: the deltas written, the watermark moved past every record now stored
+ * (`lastInsertedId`: the largest id the transaction inserted, null for none; ids only grow under the lock).
+ */
+export async function commitRollups(client: pg.PoolClient, batch: RollupBatch, lastInsertedId: number | null): Promise<void> {
+  const through = Math.max(batch.maxBefore, lastInsertedId ?? 0);
+  const deltas = [batch.acc, ...batch.more].filter((a) => !a.empty).flatMap((a) => a.deltas());
+  await writeRollupDeltas(client, deltas, through > batch.throughBefore ? through : null);
+}
+
+/** Deltas as one per row: those of the same row added together (into the first of them). */
+function mergeDeltas(lists: readonly (readonly RollupDelta[])[]): RollupDelta[] {
+  const out = new Map<string, RollupDelta>();
+  for (const list of lists) {
+    for (const d of list) {
+      // JSON keeps every text apart whatever it holds.
+      const key = JSON.stringify([d.periodMinutes, d.periodStart, d.sourceId, d.status, d.cluster, d.upstreamHost, d.upstreamIp,
+        d.upstreamKind, d.upstreamNamespace, d.upstreamPod, d.upstreamService, d.responseFlags]);
+      const seen = out.get(key);
+      if (!seen) {
+        out.set(key, d);
+        continue;
+      }
+      seen.records += d.records;
+      seen.ambiguous += d.ambiguous;
+      seen.timed += d.timed;
+      seen.durationSumMs += d.durationSumMs;
+      mergeCounts(seen.histogram, d.histogram);
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * Counts the records above the watermark in transactions of at most `maxRecords` ids each; each moves the watermark to
+ * the last id it counted.
+ */
+export async function catchUpRollups(pool: pg.Pool, maxRecords: number): Promise<{ records: number; transactions: number }> {
+  const counted = { records: 0, transactions: 0 };
+  for (;;) {
+    const done = await inTransaction(pool, async (client) => {
+      const { through, max } = await watermark(client);
+      if (max <= through) return null;
+      const upper = Math.min(max, through + maxRecords);
+      const acc = new RollupAccumulator();
+      await addRecordsById(client, acc, through, upper);
+      await writeRollupDeltas(client, acc.deltas(), upper);
+      return acc.size;
+    }, WRITE_BEGIN);
+    counted.transactions++;
+    if (done === null) return counted;
+    counted.records += done;
+  }
+}
+
+/** Whether the database has the rollup tables (migrated far enough). */
+export async function hasRollupTables(q: Queryable): Promise<boolean> {
+  const { rows } = await q.query(`SELECT to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "present"`);
+  return rows[0]!.present === true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Readers
+
+/**
+ * Epoch-ms ranges the rollups may miss records of, for readers to take from the records: the span of records stored
+ * before rollups existed (until rebuilt), and of records stored since the last ingest transaction by something that
+ * keeps no rollups. Null when there is no state row (read the records). The tables must exist.
+ */
+export async function rollupGaps(q: Queryable): Promise<Range[] | null> {
+  const { rows } = await q.query(
+    `SELECT s."rolledThroughId", s."uncoveredFrom", s."uncoveredTo", (SELECT MAX("id") FROM "AccessRecord") AS "max"
+     FROM "RollupState" s WHERE s."id" = 1`,
+  );
+  const state = rows[0];
+  if (!state) return null;
+  const gaps: Range[] = [];
+  if (state.uncoveredTo !== null) {
+    gaps.push([state.uncoveredFrom === null ? -Infinity : state.uncoveredFrom * MINUTE_MS, state.uncoveredTo * MINUTE_MS]);
+  }
+  if ((state.max ?? 0) > state.rolledThroughId) {
+    // Only the records above the watermark: a range of the primary key, given as a value the planner sees (in one
+    // statement with the state, MIN("startTime") was planned as a walk of the startTime index past every record), and
+    // with count(*), which keeps it a plain aggregate over that range.
+    const span = await q.query(
+      `SELECT ${msOf('MIN("startTime")')} AS "lo", ${msOf('MAX("startTime")')} AS "hi", count(*) AS "n" FROM "AccessRecord" WHERE "id" > $1::int4`,
+      [state.rolledThroughId],
+    );
+    const { lo, hi } = span.rows[0];
+    if (lo !== null && hi !== null) gaps.push([num(lo), num(hi) + 1]);
+  }
+  return gaps;
+}
+
+/** Who served the records of a rollup row, as the chart store names it: pod, else Service, else IP, else host. */
+export const ROLLUP_UPSTREAM = `COALESCE(NULLIF(u."upstreamPod", ''), NULLIF(u."upstreamService", ''), NULLIF(u."upstreamIp", ''), NULLIF(u."upstreamHost", ''))`;
+
+/** The RecordFilter fields rollups keep (since and until are the caller's plan); any other sends the query to the records. */
+const ANSWERABLE = new Set(['since', 'until', 'requestId', 'pathPrefix', 'namespace', 'sourcePod', 'cluster', 'upstream', 'statusClass']);
+
+/**
+ * Whether rollups can answer the filter: not when it names a request id or a path (not kept in them), an empty name
+ * (it would match the rollups' "not logged"), or a status class other than 0..5 (-1 stands for "none" in them).
+ */
+export function rollupsAnswer(f: RecordFilter): boolean {
+  if (Object.entries(f).some(([k, v]) => v !== undefined && !ANSWERABLE.has(k))) return false;
+  if (f.requestId !== undefined || f.pathPrefix !== undefined || f.cluster === '' || f.upstream === '') return false;
+  return f.statusClass === undefined || (Number.isInteger(f.statusClass) && f.statusClass >= 0 && f.statusClass <= 5);
+}
+
+/**
+ * The dashboard's filter over `"RecordRollup" u` (joined to `"Source" s` when `joinSource`), without its time range;
+ * null when rollups cannot answer it.
+ */
+export function rollupFilterSql(f: RecordFilter, p: SqlParams): { sql: string; joinSource: boolean } | null {
+  if (!rollupsAnswer(f)) return null;
+  const parts: string[] = [];
+  if (f.namespace !== undefined) parts.push(`s."namespace" = ${p.add(pgText(f.namespace))}::text`);
+  if (f.sourcePod !== undefined) parts.push(`s."pod" = ${p.add(pgText(f.sourcePod))}::text`);
+  if (f.cluster !== undefined) parts.push(`u."cluster" = ${p.add(pgText(f.cluster))}::text`);
+  if (f.upstream !== undefined) {
+    const u = `${p.add(pgText(f.upstream))}::text`;
+    parts.push(`(u."upstreamPod" = ${u} OR u."upstreamService" = ${u} OR u."upstreamIp" = ${u} OR u."upstreamHost" = ${u})`);
+  }
+  // No response: status 0 or none logged (-1 here), as in the records' filter.
+  if (f.statusClass === 0) parts.push(`u."status" < 100`);
+  else if (f.statusClass !== undefined) parts.push(`u."status" >= ${f.statusClass * 100} AND u."status" < ${f.statusClass * 100 + 100}`);
+  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', joinSource: f.namespace !== undefined || f.sourcePod !== undefined };
+}
+
+/** One range of rollup rows of one period length (epoch minutes). */
+export interface RollupPart {
+  periodMinutes: 1 | 60;
+  range: Range;
+}
+
+export const rollupParts = (plan: ReadPlan): RollupPart[] => [
+  ...plan.minutes.map((range): RollupPart => ({ periodMinutes: 1, range })),
+  ...plan.hours.map((range): RollupPart => ({ periodMinutes: HOUR_MINUTES, range })),
+];
+
+/** An epoch-minute bound as an int8 parameter: beyond an int4 either way it selects what the int4 column's end does. */
+const minuteBound = (v: number) => Math.min(2 ** 31, Math.max(-(2 ** 31) - 1, v));
+
+/** The rows of the parts (one condition: the unique index's leading columns serve each arm as a range). */
+export function periodsSql(parts: readonly RollupPart[], p: SqlParams): string {
+  if (parts.length === 0) return 'FALSE';
+  const arms = parts.map(({ periodMinutes, range }) => {
+    const c = [`u."periodMinutes" = ${periodMinutes === 1 ? 1 : HOUR_MINUTES}`];
+    if (Number.isFinite(range[0])) c.push(`u."periodStart" >= ${p.add(minuteBound(range[0]))}::int8`);
+    if (Number.isFinite(range[1])) c.push(`u."periodStart" < ${p.add(minuteBound(range[1]))}::int8`);
+    return `(${c.join(' AND ')})`;
+  });
+  return arms.length === 1 ? arms[0]! : `(${arms.join(' OR ')})`;
+}
+
+/** Records inside any of the ranges of epoch ms (an infinite end left open); FALSE for none. */
+export function recordRangesSql(ranges: readonly Range[], p: SqlParams, column = 'r."startTime"'): string {
+  const arms = ranges.filter((r) => r[0] < r[1]).map((r) => {
+    const c: string[] = [];
+    if (Number.isFinite(r[0])) c.push(`${column} >= ${tsOf(p.add(boundMs(r[0])))}`);
+    if (Number.isFinite(r[1])) c.push(`${column} < ${tsOf(p.add(boundMs(r[1])))}`);
+    return c.length ? `(${c.join(' AND ')})` : 'TRUE';
+  });
+  if (arms.length === 0) return 'FALSE';
+  return arms.length === 1 ? arms[0]! : `(${arms.join(' OR ')})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Rebuild and status
+
+/** How much of an hour the rebuild reads per statement. */
+const REBUILD_SLICE_MS = 10 * MINUTE_MS;
+
+/**
+ * Recomputes rollups from the records, hour by hour, each hour's sources in one transaction (or a few sources per
+ * transaction for a very busy hour), each holding the write lock, so a collector writing at the same time waits for one
+ * hour's work at most and readers see an hour whole. A source's rows of an hour are deleted and counted again from its
+ * records there; rows of sources with no records left in that hour (records retention pruned) are kept, as the only
+ * trace of that traffic. Idempotent. The same steps as ../sqlite/sqlite-rollups.ts' rebuildRollups.
+ */
+export async function rebuildRollups(pool: pg.Pool, o: RebuildOptions = {}): Promise<RebuildResult> {
+  const maxRecords = Math.max(1, o.maxRecordsPerTransaction ?? 200_000);
+  const result: RebuildResult = { range: null, hours: 0, records: 0, transactions: 0, caughtUp: 0, coverageComplete: false, stopped: false };
+  const tx = <T>(fn: (client: pg.PoolClient) => Promise<T>) => {
+    result.transactions++;
+    return inTransaction(pool, fn, WRITE_BEGIN);
+  };
+  const catchUp = async (client: pg.PoolClient) => {
+    const batch = await beginRollups(client);
+    result.caughtUp += batch.acc.size;
+    await commitRollups(client, batch, null);
+  };
+  const state = async () => (await pool.query<{ uncoveredFrom: number | null; uncoveredTo: number | null }>(
+    `SELECT "uncoveredFrom", "uncoveredTo" FROM "RollupState" WHERE "id" = 1`,
+  )).rows[0] ?? { uncoveredFrom: null, uncoveredTo: null };
+
+  // Records stored without rollups first, in bounded transactions; each hour's transaction below counts any newer ones.
+  const caught = await catchUpRollups(pool, maxRecords);
+  result.caughtUp += caught.records;
+  result.transactions += caught.transactions;
+  const explicit = o.fromMs !== undefined || o.toMs !== undefined;
+  let fromMs: number, toMs: number;
+  if (explicit) {
+    fromMs = Math.floor((o.fromMs ?? -8.64e15) / HOUR_MS) * HOUR_MS;
+    toMs = Math.ceil((o.toMs ?? 8.64e15) / HOUR_MS) * HOUR_MS;
+  } else {
+    const s = await state();
+    if (s.uncoveredTo === null) {
+      await tx(catchUp);
+      result.coverageComplete = true;
+      return result;
+    }
+    fromMs = s.uncoveredFrom === null ? -8.64e15 : s.uncoveredFrom * MINUTE_MS;
+    toMs = s.uncoveredTo * MINUTE_MS;
+  }
+  result.range = [fromMs, toMs];
+
+  /** One transaction: the rows of the hour of the sources with records there (of `sources` only, when given)
+   * replaced by a count of those records. */
+  const recomputeHour = (hourMs: number, sources: number[] | null, last: boolean) => tx(async (client) => {
+    await catchUp(client);
+    const p0 = hourMs / MINUTE_MS;
+    const acc = new RollupAccumulator();
+    const inSources = sources ? ` AND "sourceId" = ANY($3::int4[])` : '';
+    // Read a slice of the hour at a time: what is held at once stays a fraction of a busy hour.
+    for (let from = hourMs; from < hourMs + HOUR_MS; from += REBUILD_SLICE_MS) {
+      await addRows(client, acc, `"startTime" >= ${tsOf('$1')} AND "startTime" < ${tsOf('$2')}${inSources}`,
+        [from, from + REBUILD_SLICE_MS, ...(sources ? [numberArray(sources)] : [])]);
+    }
+    const deltas = acc.deltas();
+    const seen = [...new Set(deltas.map((d) => d.sourceId))];
+    if (seen.length) {
+      await client.query(`DELETE FROM "RecordRollup" WHERE "periodStart" >= $1 AND "periodStart" < $2 AND "sourceId" = ANY($3::int4[])`,
+        [p0, p0 + HOUR_MINUTES, numberArray(seen)]);
+    }
+    await writeRollupDeltas(client, deltas, null);
+    if (last && !explicit) await client.query(`UPDATE "RollupState" SET "uncoveredFrom" = $1 WHERE "id" = 1`, [p0 + HOUR_MINUTES]);
+    return acc.size;
+  });
+
+  let cursor = fromMs;
+  while (cursor < toMs) {
+    if (o.shouldStop?.()) {
+      result.stopped = true;
+      return result;
+    }
+    const next = await pool.query(
+      `SELECT ${msOf('"startTime"')} AS "t" FROM "AccessRecord" WHERE "startTime" >= ${tsOf('$1')} AND "startTime" < ${tsOf('$2')}
+       ORDER BY "startTime" LIMIT 1`,
+      [boundMs(cursor), boundMs(toMs)],
+    );
+    if (next.rows.length === 0) break;
+    const hourMs = Math.floor(num(next.rows[0].t) / HOUR_MS) * HOUR_MS;
+    const counts = await pool.query<{ sourceId: number; n: string }>(
+      `SELECT "sourceId", count(*) AS "n" FROM "AccessRecord" WHERE "startTime" >= ${tsOf('$1')} AND "startTime" < ${tsOf('$2')}
+       GROUP BY "sourceId" ORDER BY "sourceId"`,
+      [hourMs, hourMs + HOUR_MS],
+    );
+    const total = counts.rows.reduce((n, c) => n + num(c.n), 0);
+    let records = 0;
+    if (total <= maxRecords) {
+      records += await recomputeHour(hourMs, null, true);
+    } else {
+      // A busy hour: groups of sources, each group's rows replaced whole.
+      const groups: number[][] = [[]];
+      let size = 0;
+      for (const c of counts.rows) {
+        if (size > 0 && size + num(c.n) > maxRecords) (groups.push([]), (size = 0));
+        groups.at(-1)!.push(c.sourceId);
+        size += num(c.n);
+      }
+      for (const [i, g] of groups.entries()) records += await recomputeHour(hourMs, g, i === groups.length - 1);
+    }
+    result.hours++;
+    result.records += records;
+    o.onHour?.({ hourStartMs: hourMs, records });
+    cursor = hourMs + HOUR_MS;
+  }
+  if (!explicit) {
+    await tx(async (client) => {
+      await catchUp(client);
+      await client.query(`UPDATE "RollupState" SET "uncoveredFrom" = NULL, "uncoveredTo" = NULL WHERE "id" = 1`);
+    });
+    result.coverageComplete = true;
+  } else {
+    result.coverageComplete = (await state()).uncoveredTo === null;
+  }
+  return result;
+}
+
+export async function rollupStatus(pool: pg.Pool): Promise<RollupStatus | null> {
+  if (!(await hasRollupTables(pool))) return null;
+  const rows = await pool.query<{ p: number; n: string }>(`SELECT "periodMinutes" AS "p", count(*) AS "n" FROM "RecordRollup" GROUP BY "periodMinutes"`);
+  const s = (await pool.query<{ rolledThroughId: number; uncoveredFrom: number | null; uncoveredTo: number | null }>(
+    `SELECT "rolledThroughId", "uncoveredFrom", "uncoveredTo" FROM "RollupState" WHERE "id" = 1`,
+  )).rows[0];
+  const uncounted = await pool.query<{ n: string }>(`SELECT count(*) AS "n" FROM "AccessRecord" WHERE "id" > $1`, [s?.rolledThroughId ?? 0]);
+  return {
+    minuteRows: num(rows.rows.find((r) => r.p === 1)?.n ?? 0),
+    hourRows: num(rows.rows.find((r) => r.p === HOUR_MINUTES)?.n ?? 0),
+    uncovered: s && s.uncoveredTo !== null ? [s.uncoveredFrom === null ? -Infinity : s.uncoveredFrom * MINUTE_MS, s.uncoveredTo * MINUTE_MS] : null,
+    uncounted: num(uncounted.rows[0]!.n),
+  };
+}
+
+export class PostgresRollupMaintenance implements RollupMaintenance {
+  private readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string) {
+    this.pool = openPool(databaseUrl, 2);
+  }
+
+  status(): Promise<RollupStatus | null> {
+    return rollupStatus(this.pool);
+  }
+
+  rebuild(o: RebuildOptions = {}): Promise<RebuildResult> {
+    return rebuildRollups(this.pool, o);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
