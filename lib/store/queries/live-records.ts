@@ -7,10 +7,11 @@ import { toRecordView, type RecordView } from './record-view.ts';
 
 const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
 
-/** The highest record id stored; 0 when there are none. */
+/** The highest record id stored; 0 when there are none. (The first by id, descending: one index entry, where
+ * Prisma's aggregate `_max` reads every id.) */
 export async function newestRecordId(prisma: PrismaClient): Promise<number> {
-  const row = await prisma.accessRecord.aggregate({ _max: { id: true } });
-  return row._max.id ?? 0;
+  const row = await prisma.accessRecord.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+  return row?.id ?? 0;
 }
 
 /** Matching records with afterId < id <= throughId, oldest first, at most `limit`. */
