@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IpRow } from '../store/collector-store.ts';
-import { IpHistory } from './ip-history.ts';
+import { IpHistory, SERVICE_CLOCK_SLACK_MS } from './ip-history.ts';
 
 const pod = (name: string, ip: string, uid = `uid-${name}`) => ({ ip, namespace: 'shop', name, uid, node: 'node-1' });
 const svc = (name: string, ip: string, uid = `uid-${name}`) => ({ ip, namespace: 'shop', name, uid });
@@ -94,6 +94,15 @@ describe('IpHistory.attribute', () => {
     history.serviceIpSeen(svc('api', '10.96.0.11'), 2_000);
     assert.deepEqual(history.attribute('10.96.0.11', 2_500), { kind: 'service', namespace: 'shop', pod: null, service: 'api', ambiguous: false });
     assert.deepEqual(history.attribute('10.96.0.11', 500), asPod('p', false));
+  });
+
+  it('a record starting just before its Service\'s creation second (clock skew, START_TIME at the request\'s start) is the Service\'s', () => {
+    const history = new IpHistory();
+    history.serviceIpSeen(svc('api', '10.96.0.12'), 10_000);
+    const api = { kind: 'service', namespace: 'shop', pod: null, service: 'api', ambiguous: false };
+    assert.deepEqual(history.attribute('10.96.0.12', 9_200), api);
+    assert.deepEqual(history.attribute('10.96.0.12', 10_000 - SERVICE_CLOCK_SLACK_MS), api);
+    assert.equal(history.attribute('10.96.0.12', 10_000 - SERVICE_CLOCK_SLACK_MS - 1)!.kind, 'unknown');
   });
 
   it('loopback is the writing pod when given, else unknown', () => {

@@ -25,6 +25,9 @@
 import type { IpRow } from '../store/collector-store.ts';
 import type { EndpointKind } from '../store/ingest-store.ts';
 
+/** How far before a Service's creationTimestamp a record may start and still be the Service's (see serviceAt). */
+export const SERVICE_CLOCK_SLACK_MS = 2_000;
+
 export interface Attributed {
   kind: EndpointKind;
   namespace: string | null;
@@ -122,17 +125,24 @@ export class IpHistory {
     }
     const now = atMs === null || atMs === undefined;
     const t = now ? Date.now() : atMs;
-    const service = this.serviceAt(address, t, now);
+    const service = this.serviceAt(address, t, now, 0);
     if (service) return { kind: 'service', namespace: service.namespace, pod: null, service: service.name, ambiguous: false };
-    return this.podAt(address, t, now) ?? nobody(isPrivate(address) ? 'unknown' : 'external');
+    const pod = this.podAt(address, t, now);
+    if (pod) return pod;
+    const justBefore = this.serviceAt(address, t, now, SERVICE_CLOCK_SLACK_MS);
+    if (justBefore) return { kind: 'service', namespace: justBefore.namespace, pod: null, service: justBefore.name, ambiguous: false };
+    return nobody(isPrivate(address) ? 'unknown' : 'external');
   }
 
-  private serviceAt(ip: string, t: number, now: boolean): IpRow | undefined {
+  private serviceAt(ip: string, t: number, now: boolean, slackMs: number): IpRow | undefined {
     const ranges = this.rangesByIp.service.get(ip);
     if (!ranges) return undefined;
     for (let i = ranges.length - 1; i >= 0; i--) {
       const range = ranges[i]!;
-      if ((now || range.fromMs <= t) && (range.toMs === null || t < range.toMs)) return range;
+      // `slackMs`: a ClusterIP range starts at the Service's creationTimestamp, whole seconds of the API server's
+      // clock, while a record's START_TIME is the node's clock at the request's start (the line is written at its
+      // end). attribute() allows SERVICE_CLOCK_SLACK_MS before it when no pod held the address then.
+      if ((now || range.fromMs - slackMs <= t) && (range.toMs === null || t < range.toMs)) return range;
     }
     return undefined;
   }
