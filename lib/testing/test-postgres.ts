@@ -83,6 +83,20 @@ function migratedTemplate(serverUrl: string): Promise<string> {
   return made;
 }
 
+/** Drops the database a URL names (if it exists) and creates it empty: the e2e demo's and the scale bench's. */
+export async function recreatePostgresDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unexpected database name "${name}": expected lower-case letters, digits and _`);
+  const admin = new pg.Client(pgConfigFrom(withDatabase(url, 'postgres')));
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A fresh database for one test: migrated (the default) or empty. */
 export async function tempPostgresDatabase(options: { migrated?: boolean } = {}): Promise<ScratchDatabase> {
   const serverUrl = testPostgresServer();

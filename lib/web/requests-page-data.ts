@@ -5,6 +5,7 @@ import { collectionRows, type CollectionRows } from '../store/queries/collection
 import { ingestTotals, type IngestTotals } from '../store/queries/ingest-totals.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
 import { openChartStore } from '../store/chart-store.ts';
+import { rollupsAnswer } from '../store/rollup/rollup-filter.ts';
 import { countUntimedRecords, listRecords, type RecordPage } from '../store/queries/records.ts';
 import { loadSettings } from '../settings.ts';
 import { isMissingTable } from './api-response.ts';
@@ -37,12 +38,12 @@ export async function requestsPageData(prisma: PrismaClient, filter: RecordFilte
 }
 
 /**
- * The exact number of records a filter selects, when the rollups can count it (no path or request-id condition): the
+ * The exact number of records a filter selects, when the rollups can count it (see rollupsAnswer): the
  * chart store counts whole minutes and hours from them and only the edges from the records. Null otherwise: the page
  * then says "more than" the capped count.
  */
 async function exactTotal(prisma: PrismaClient, filter: RecordFilter): Promise<number | null> {
-  if (filter.pathPrefix !== undefined || filter.requestId !== undefined) return null;
+  if (!rollupsAnswer(filter)) return null;
   const store = await openChartStore(loadSettings().databaseUrl);
   if (!store) return null;
   try {

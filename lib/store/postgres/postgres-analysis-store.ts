@@ -13,10 +13,10 @@ import type {
 } from '../analysis-store.ts';
 import type { EndpointRow, IpRow } from '../collector-store.ts';
 import { HOUR_MINUTES, MINUTE_MS } from '../rollup/rollup-accumulator.ts';
-import { planRead, type Range, type ReadPlan } from '../rollup/rollup-plan.ts';
+import { planRead, rollupParts, type Range, type ReadPlan } from '../rollup/rollup-plan.ts';
 import { ipHistoryOf } from './postgres-collector-store.ts';
 import { boundMs, C, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN, textArray, tsOf } from './pg-sql.ts';
-import { hasRollupTables, periodsSql, recordRangesSql, rollupGaps, rollupParts, SqlParams } from './postgres-rollups.ts';
+import { hasRollupTables, periodsSql, recordRangesSql, rollupGaps, SqlParams } from './postgres-rollups.ts';
 
 const startMs = msOf('r."startTime"');
 

@@ -13,11 +13,10 @@ import type { BucketGrid, ChartStore, DurationCount, RecordSpan, StatusCount, Up
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { addEncodedDense, bucketIsExact, bucketValue, denseCounts, type DenseCounts } from '../rollup/duration-histogram.ts';
 import { HOUR_MINUTES, MINUTE_MS } from '../rollup/rollup-accumulator.ts';
-import { planRead, type Range, type ReadPlan } from '../rollup/rollup-plan.ts';
+import { ROLLUP_UPSTREAM, rollupsAnswer } from '../rollup/rollup-filter.ts';
+import { planRead, rollupParts, type Range, type ReadPlan, type RollupPart } from '../rollup/rollup-plan.ts';
 import { C, endSharedPools, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN } from './pg-sql.ts';
-import {
-  periodsSql, recordRangesSql, ROLLUP_UPSTREAM, rollupFilterSql, rollupGaps, rollupParts, rollupsAnswer, SqlParams, type RollupPart,
-} from './postgres-rollups.ts';
+import { periodsSql, recordRangesSql, rollupFilterSql, rollupGaps, SqlParams } from './postgres-rollups.ts';
 import { recordFilterSql } from './record-filter-sql.ts';
 
 /**

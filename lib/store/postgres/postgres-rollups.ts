@@ -1,7 +1,7 @@
 // PostgreSQL side of the rollups (RecordRollup, RollupState; see lib/store/rollup/), the twin of
 // ../sqlite/sqlite-rollups.ts: the deltas an ingest transaction writes, catching up records something else stored,
-// rebuilding periods from the records, and what the readers share (what is covered, the dashboard filter over rollup
-// rows).
+// and what the readers share (what is covered, the dashboard filter over rollup rows). Rebuilding periods from the
+// records and the status `envoy-lens rollups` prints are in postgres-rollup-maintenance.ts.
 //
 // Writers. Every transaction that writes rollups (ingest, catch-up, rebuild) holds the records' write lock
 // (WRITE_BEGIN), so they run one at a time, as SQLite's single writer does, and RollupState.rolledThroughId means the
@@ -18,15 +18,15 @@ import type { Attribution } from '../ingest-store.ts';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { decodeHistogram, encodeHistogram, mergeCounts } from '../rollup/duration-histogram.ts';
 import {
-  HOUR_MINUTES, HOUR_MS, minuteOf, MINUTE_MS, RollupAccumulator, type RollupAttribution, type RollupDelta, type RollupRecord,
+  HOUR_MINUTES, minuteOf, MINUTE_MS, RollupAccumulator, type RollupAttribution, type RollupDelta, type RollupRecord,
 } from '../rollup/rollup-accumulator.ts';
-import type { RebuildOptions, RebuildResult, RollupMaintenance, RollupStatus } from '../rollup/rollup-maintenance.ts';
-import type { Range, ReadPlan } from '../rollup/rollup-plan.ts';
+import { rollupsAnswer } from '../rollup/rollup-filter.ts';
+import type { Range, RollupPart } from '../rollup/rollup-plan.ts';
 import {
-  boundMs, inTransaction, msOf, num, numberArray, openPool, pgInt4, pgMs, pgText, textArray, tsOf, WRITE_BEGIN,
+  boundMs, inTransaction, msOf, num, numberArray, pgInt4, pgMs, pgText, textArray, tsOf, WRITE_BEGIN,
 } from './pg-sql.ts';
 
-type Queryable = pg.Pool | pg.PoolClient;
+export type Queryable = pg.Pool | pg.PoolClient;
 
 /** Numbered parameters of one statement: `add` pushes a value and answers its placeholder. */
 export class SqlParams {
@@ -168,7 +168,7 @@ type RecordTuple = [number, string, number | null, number | null, string | null,
   string | null, string | null, string | null, string | null, boolean];
 
 /** Counts the records a query over AccessRecord selects; answers how many were counted. */
-async function addRows(client: Queryable, acc: RollupAccumulator, where: string, values: unknown[]): Promise<number> {
+export async function addRows(client: Queryable, acc: RollupAccumulator, where: string, values: unknown[]): Promise<number> {
   const { rows } = await client.query<RecordTuple>({
     text: `SELECT ${RECORD_COLUMNS} FROM "AccessRecord" WHERE "startTime" IS NOT NULL AND ${where}`,
     values,
@@ -342,22 +342,6 @@ export async function rollupGaps(q: Queryable): Promise<Range[] | null> {
   return gaps;
 }
 
-/** Who served the records of a rollup row, as the chart store names it: pod, else Service, else IP, else host. */
-export const ROLLUP_UPSTREAM = `COALESCE(NULLIF(u."upstreamPod", ''), NULLIF(u."upstreamService", ''), NULLIF(u."upstreamIp", ''), NULLIF(u."upstreamHost", ''))`;
-
-/** The RecordFilter fields rollups keep (since and until are the caller's plan); any other sends the query to the records. */
-const ANSWERABLE = new Set(['since', 'until', 'requestId', 'pathPrefix', 'namespace', 'sourcePod', 'cluster', 'upstream', 'statusClass']);
-
-/**
- * Whether rollups can answer the filter: not when it names a request id or a path (not kept in them), an empty name
- * (it would match the rollups' "not logged"), or a status class other than 0..5 (-1 stands for "none" in them).
- */
-export function rollupsAnswer(f: RecordFilter): boolean {
-  if (Object.entries(f).some(([k, v]) => v !== undefined && !ANSWERABLE.has(k))) return false;
-  if (f.requestId !== undefined || f.pathPrefix !== undefined || f.cluster === '' || f.upstream === '') return false;
-  return f.statusClass === undefined || (Number.isInteger(f.statusClass) && f.statusClass >= 0 && f.statusClass <= 5);
-}
-
 /**
  * The dashboard's filter over `"RecordRollup" u` (joined to `"Source" s` when `joinSource`), without its time range;
  * null when rollups cannot answer it.
@@ -377,17 +361,6 @@ export function rollupFilterSql(f: RecordFilter, p: SqlParams): { sql: string; j
   else if (f.statusClass !== undefined) parts.push(`u."status" >= ${f.statusClass * 100} AND u."status" < ${f.statusClass * 100 + 100}`);
   return { sql: parts.length ? parts.join(' AND ') : 'TRUE', joinSource: f.namespace !== undefined || f.sourcePod !== undefined };
 }
-
-/** One range of rollup rows of one period length (epoch minutes). */
-export interface RollupPart {
-  periodMinutes: 1 | 60;
-  range: Range;
-}
-
-export const rollupParts = (plan: ReadPlan): RollupPart[] => [
-  ...plan.minutes.map((range): RollupPart => ({ periodMinutes: 1, range })),
-  ...plan.hours.map((range): RollupPart => ({ periodMinutes: HOUR_MINUTES, range })),
-];
 
 /** An epoch-minute bound as an int8 parameter: beyond an int4 either way it selects what the int4 column's end does. */
 const minuteBound = (v: number) => Math.min(2 ** 31, Math.max(-(2 ** 31) - 1, v));
@@ -414,162 +387,4 @@ export function recordRangesSql(ranges: readonly Range[], p: SqlParams, column =
   });
   if (arms.length === 0) return 'FALSE';
   return arms.length === 1 ? arms[0]! : `(${arms.join(' OR ')})`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Rebuild and status
-
-/** How much of an hour the rebuild reads per statement. */
-const REBUILD_SLICE_MS = 10 * MINUTE_MS;
-
-/**
- * Recomputes rollups from the records, hour by hour, each hour's sources in one transaction (or a few sources per
- * transaction for a very busy hour), each holding the write lock, so a collector writing at the same time waits for one
- * hour's work at most and readers see an hour whole. A source's rows of an hour are deleted and counted again from its
- * records there; rows of sources with no records left in that hour (records retention pruned) are kept, as the only
- * trace of that traffic. Idempotent. The same steps as ../sqlite/sqlite-rollups.ts' rebuildRollups.
- */
-export async function rebuildRollups(pool: pg.Pool, o: RebuildOptions = {}): Promise<RebuildResult> {
-  const maxRecords = Math.max(1, o.maxRecordsPerTransaction ?? 200_000);
-  const result: RebuildResult = { range: null, hours: 0, records: 0, transactions: 0, caughtUp: 0, coverageComplete: false, stopped: false };
-  const tx = <T>(fn: (client: pg.PoolClient) => Promise<T>) => {
-    result.transactions++;
-    return inTransaction(pool, fn, WRITE_BEGIN);
-  };
-  const catchUp = async (client: pg.PoolClient) => {
-    const batch = await beginRollups(client);
-    result.caughtUp += batch.acc.size;
-    await commitRollups(client, batch, null);
-  };
-  const state = async () => (await pool.query<{ uncoveredFrom: number | null; uncoveredTo: number | null }>(
-    `SELECT "uncoveredFrom", "uncoveredTo" FROM "RollupState" WHERE "id" = 1`,
-  )).rows[0] ?? { uncoveredFrom: null, uncoveredTo: null };
-
-  // Records stored without rollups first, in bounded transactions; each hour's transaction below counts any newer ones.
-  const caught = await catchUpRollups(pool, maxRecords);
-  result.caughtUp += caught.records;
-  result.transactions += caught.transactions;
-  const explicit = o.fromMs !== undefined || o.toMs !== undefined;
-  let fromMs: number, toMs: number;
-  if (explicit) {
-    fromMs = Math.floor((o.fromMs ?? -8.64e15) / HOUR_MS) * HOUR_MS;
-    toMs = Math.ceil((o.toMs ?? 8.64e15) / HOUR_MS) * HOUR_MS;
-  } else {
-    const s = await state();
-    if (s.uncoveredTo === null) {
-      await tx(catchUp);
-      result.coverageComplete = true;
-      return result;
-    }
-    fromMs = s.uncoveredFrom === null ? -8.64e15 : s.uncoveredFrom * MINUTE_MS;
-    toMs = s.uncoveredTo * MINUTE_MS;
-  }
-  result.range = [fromMs, toMs];
-
-  /** One transaction: the rows of the hour of the sources with records there (of `sources` only, when given)
-   * replaced by a count of those records. */
-  const recomputeHour = (hourMs: number, sources: number[] | null, last: boolean) => tx(async (client) => {
-    await catchUp(client);
-    const p0 = hourMs / MINUTE_MS;
-    const acc = new RollupAccumulator();
-    const inSources = sources ? ` AND "sourceId" = ANY($3::int4[])` : '';
-    // Read a slice of the hour at a time: what is held at once stays a fraction of a busy hour.
-    for (let from = hourMs; from < hourMs + HOUR_MS; from += REBUILD_SLICE_MS) {
-      await addRows(client, acc, `"startTime" >= ${tsOf('$1')} AND "startTime" < ${tsOf('$2')}${inSources}`,
-        [from, from + REBUILD_SLICE_MS, ...(sources ? [numberArray(sources)] : [])]);
-    }
-    const deltas = acc.deltas();
-    const seen = [...new Set(deltas.map((d) => d.sourceId))];
-    if (seen.length) {
-      await client.query(`DELETE FROM "RecordRollup" WHERE "periodStart" >= $1 AND "periodStart" < $2 AND "sourceId" = ANY($3::int4[])`,
-        [p0, p0 + HOUR_MINUTES, numberArray(seen)]);
-    }
-    await writeRollupDeltas(client, deltas, null);
-    if (last && !explicit) await client.query(`UPDATE "RollupState" SET "uncoveredFrom" = $1 WHERE "id" = 1`, [p0 + HOUR_MINUTES]);
-    return acc.size;
-  });
-
-  let cursor = fromMs;
-  while (cursor < toMs) {
-    if (o.shouldStop?.()) {
-      result.stopped = true;
-      return result;
-    }
-    const next = await pool.query(
-      `SELECT ${msOf('"startTime"')} AS "t" FROM "AccessRecord" WHERE "startTime" >= ${tsOf('$1')} AND "startTime" < ${tsOf('$2')}
-       ORDER BY "startTime" LIMIT 1`,
-      [boundMs(cursor), boundMs(toMs)],
-    );
-    if (next.rows.length === 0) break;
-    const hourMs = Math.floor(num(next.rows[0].t) / HOUR_MS) * HOUR_MS;
-    const counts = await pool.query<{ sourceId: number; n: string }>(
-      `SELECT "sourceId", count(*) AS "n" FROM "AccessRecord" WHERE "startTime" >= ${tsOf('$1')} AND "startTime" < ${tsOf('$2')}
-       GROUP BY "sourceId" ORDER BY "sourceId"`,
-      [hourMs, hourMs + HOUR_MS],
-    );
-    const total = counts.rows.reduce((n, c) => n + num(c.n), 0);
-    let records = 0;
-    if (total <= maxRecords) {
-      records += await recomputeHour(hourMs, null, true);
-    } else {
-      // A busy hour: groups of sources, each group's rows replaced whole.
-      const groups: number[][] = [[]];
-      let size = 0;
-      for (const c of counts.rows) {
-        if (size > 0 && size + num(c.n) > maxRecords) (groups.push([]), (size = 0));
-        groups.at(-1)!.push(c.sourceId);
-        size += num(c.n);
-      }
-      for (const [i, g] of groups.entries()) records += await recomputeHour(hourMs, g, i === groups.length - 1);
-    }
-    result.hours++;
-    result.records += records;
-    o.onHour?.({ hourStartMs: hourMs, records });
-    cursor = hourMs + HOUR_MS;
-  }
-  if (!explicit) {
-    await tx(async (client) => {
-      await catchUp(client);
-      await client.query(`UPDATE "RollupState" SET "uncoveredFrom" = NULL, "uncoveredTo" = NULL WHERE "id" = 1`);
-    });
-    result.coverageComplete = true;
-  } else {
-    result.coverageComplete = (await state()).uncoveredTo === null;
-  }
-  return result;
-}
-
-export async function rollupStatus(pool: pg.Pool): Promise<RollupStatus | null> {
-  if (!(await hasRollupTables(pool))) return null;
-  const rows = await pool.query<{ p: number; n: string }>(`SELECT "periodMinutes" AS "p", count(*) AS "n" FROM "RecordRollup" GROUP BY "periodMinutes"`);
-  const s = (await pool.query<{ rolledThroughId: number; uncoveredFrom: number | null; uncoveredTo: number | null }>(
-    `SELECT "rolledThroughId", "uncoveredFrom", "uncoveredTo" FROM "RollupState" WHERE "id" = 1`,
-  )).rows[0];
-  const uncounted = await pool.query<{ n: string }>(`SELECT count(*) AS "n" FROM "AccessRecord" WHERE "id" > $1`, [s?.rolledThroughId ?? 0]);
-  return {
-    minuteRows: num(rows.rows.find((r) => r.p === 1)?.n ?? 0),
-    hourRows: num(rows.rows.find((r) => r.p === HOUR_MINUTES)?.n ?? 0),
-    uncovered: s && s.uncoveredTo !== null ? [s.uncoveredFrom === null ? -Infinity : s.uncoveredFrom * MINUTE_MS, s.uncoveredTo * MINUTE_MS] : null,
-    uncounted: num(uncounted.rows[0]!.n),
-  };
-}
-
-export class PostgresRollupMaintenance implements RollupMaintenance {
-  private readonly pool: pg.Pool;
-
-  constructor(databaseUrl: string) {
-    this.pool = openPool(databaseUrl, 2);
-  }
-
-  status(): Promise<RollupStatus | null> {
-    return rollupStatus(this.pool);
-  }
-
-  rebuild(o: RebuildOptions = {}): Promise<RebuildResult> {
-    return rebuildRollups(this.pool, o);
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
-  }
 }

@@ -50,7 +50,7 @@ export interface RollupMaintenance {
 
 /** Opens the rollup maintenance of a migrated database. */
 export async function openRollupMaintenance(databaseUrl: string): Promise<RollupMaintenance> {
-  if (databaseKind(databaseUrl) === 'postgresql') return new (await import('../postgres/postgres-rollups.ts')).PostgresRollupMaintenance(databaseUrl);
+  if (databaseKind(databaseUrl) === 'postgresql') return new (await import('../postgres/postgres-rollup-maintenance.ts')).PostgresRollupMaintenance(databaseUrl);
   const { SqliteRollupMaintenance } = await import('../sqlite/sqlite-rollups.ts');
   return new SqliteRollupMaintenance(databaseUrl);
 }

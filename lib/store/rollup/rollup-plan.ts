@@ -94,3 +94,15 @@ export function planRead(fromMs: number, toMs: number, o: PlanOptions): ReadPlan
   }
   return { raw: raw.filter((r) => !isEmpty(r)), minutes, hours };
 }
+
+/** One range of rollup rows of one period length (epoch minutes). */
+export interface RollupPart {
+  periodMinutes: 1 | 60;
+  range: Range;
+}
+
+/** A plan's rollup ranges, minute rows first, then hour rows. */
+export const rollupParts = (plan: ReadPlan): RollupPart[] => [
+  ...plan.minutes.map((range): RollupPart => ({ periodMinutes: 1, range })),
+  ...plan.hours.map((range): RollupPart => ({ periodMinutes: HOUR_MINUTES, range })),
+];

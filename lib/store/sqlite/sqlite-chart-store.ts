@@ -13,9 +13,10 @@ import { sqliteFilePath } from '../database-url.ts';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { addEncodedDense, bucketIsExact, bucketValue, denseCounts, type DenseCounts } from '../rollup/duration-histogram.ts';
 import { HOUR_MINUTES, MINUTE_MS } from '../rollup/rollup-accumulator.ts';
-import { planRead, type Range, type ReadPlan } from '../rollup/rollup-plan.ts';
+import { ROLLUP_UPSTREAM } from '../rollup/rollup-filter.ts';
+import { planRead, rollupParts, type Range, type ReadPlan, type RollupPart } from '../rollup/rollup-plan.ts';
 import { recordFilterSql } from './record-filter-sql.ts';
-import { periodRangeSql, recordRangeSql, ROLLUP_UPSTREAM, rollupFilterSql, rollupGaps } from './sqlite-rollups.ts';
+import { periodRangeSql, recordRangeSql, rollupFilterSql, rollupGaps } from './sqlite-rollups.ts';
 
 type Num = number | bigint;
 type Params = Record<string, string | number>;
@@ -45,17 +46,6 @@ interface Hybrid {
   plan: ReadPlan;
   where: NonNullable<ReturnType<typeof rollupFilterSql>>;
 }
-
-/** One range of rollup rows of one period length. */
-interface RollupPart {
-  periodMinutes: 1 | 60;
-  range: Range;
-}
-
-const rollupParts = (plan: ReadPlan): RollupPart[] => [
-  ...plan.minutes.map((range): RollupPart => ({ periodMinutes: 1, range })),
-  ...plan.hours.map((range): RollupPart => ({ periodMinutes: HOUR_MINUTES, range })),
-];
 
 export class SqliteChartStore implements ChartStore {
   /** `rollups: false` reads every answer from the records (tests compare the two). */

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { decodeHistogram, encodeHistogram, mergeCounts } from '../rollup/duration-histogram.ts';
 import { HOUR_MINUTES, HOUR_MS, MINUTE_MS, RollupAccumulator, type RollupDelta } from '../rollup/rollup-accumulator.ts';
+import { rollupsAnswer } from '../rollup/rollup-filter.ts';
 import type { Range } from '../rollup/rollup-plan.ts';
 import type { RebuildOptions, RebuildResult, RollupMaintenance, RollupStatus } from '../rollup/rollup-maintenance.ts';
 import { openSqlite } from './sqlite-ingest-store.ts';
@@ -194,21 +195,12 @@ export function rollupGaps(db: Database.Database): Range[] | null {
   return gaps;
 }
 
-/** Who served the records of a rollup row, as the chart store names it: pod, else Service, else IP, else host. */
-export const ROLLUP_UPSTREAM = `COALESCE(NULLIF(u."upstreamPod", ''), NULLIF(u."upstreamService", ''), NULLIF(u."upstreamIp", ''), NULLIF(u."upstreamHost", ''))`;
-
-/** The RecordFilter fields rollups keep (since and until are the caller's plan), or that send the query to the records. */
-const ANSWERABLE = new Set(['since', 'until', 'requestId', 'pathPrefix', 'namespace', 'sourcePod', 'cluster', 'upstream', 'statusClass']);
-
 /**
  * The dashboard's filter over `"RecordRollup" u` (joined to `"Source" s` when `joinSource`), without its time range;
- * null when rollups cannot answer it (a request id or a path is not kept in them, and an empty name would match the
- * rollups' "not logged").
+ * null when rollups cannot answer it (see rollupsAnswer).
  */
 export function rollupFilterSql(f: RecordFilter): { sql: string; params: Record<string, string | number>; joinSource: boolean } | null {
-  // A filter this code does not know (added to RecordFilter later) cannot be answered here: read the records.
-  if (Object.entries(f).some(([k, v]) => v !== undefined && !ANSWERABLE.has(k))) return null;
-  if (f.requestId !== undefined || f.pathPrefix !== undefined || f.cluster === '' || f.upstream === '') return null;
+  if (!rollupsAnswer(f)) return null;
   const parts: string[] = [];
   const params: Record<string, string | number> = {};
   if (f.namespace !== undefined) (parts.push(`s."namespace" = @namespace`), (params.namespace = f.namespace));

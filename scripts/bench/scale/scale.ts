@@ -5,8 +5,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { pgConfigFrom, withDatabase } from '../../../lib/store/postgres/pg-config.ts';
+import { withDatabase } from '../../../lib/store/postgres/pg-config.ts';
+import { recreatePostgresDatabase } from '../../../lib/testing/test-postgres.ts';
 
 export async function runScaleBench(root: string, options: { records: number; days: number; runs: number; backends: string[] }): Promise<void> {
   const dir = path.join(root, '.bench');
@@ -15,7 +15,7 @@ export async function runScaleBench(root: string, options: { records: number; da
   const summary: string[] = [];
   for (const backend of options.backends) {
     console.log(`\n== ${backend}: ${options.records.toLocaleString('en-US')} records over ${options.days} days`);
-    const url = backend === 'sqlite' ? `file:${path.join(dir, `scale-${options.records}.db`)}` : await postgresDatabase(root, `envoy_lens_bench_${options.records}`);
+    const url = backend === 'sqlite' ? `file:${path.join(dir, `scale-${options.records}.db`)}` : postgresDatabase(root, `envoy_lens_bench_${options.records}`);
     const marker = path.join(dir, `scale-${options.records}-${options.days}d.${backend}.json`);
     let endMs: number;
     if (existsSync(marker)) {
@@ -23,7 +23,7 @@ export async function runScaleBench(root: string, options: { records: number; da
       console.log(`  reusing the records generated earlier (${marker}; delete it to regenerate)`);
     } else {
       if (backend === 'sqlite') for (const f of ['', '-wal', '-shm']) rmSync(`${url.slice(5)}${f}`, { force: true });
-      else await recreate(url);
+      else await recreatePostgresDatabase(url);
       endMs = Math.floor(Date.now() / 60_000) * 60_000;
       const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'scale-generate.ts'),
         '--records', String(options.records), '--days', String(options.days), '--end-ms', String(endMs)],
@@ -47,29 +47,8 @@ export async function runScaleBench(root: string, options: { records: number; da
 }
 
 /** The bench's PostgreSQL database: ENVOY_LENS_BENCH_PG (a server URL) or the test server. */
-async function postgresDatabase(root: string, name: string): Promise<string> {
+function postgresDatabase(root: string, name: string): string {
   const server = process.env.ENVOY_LENS_BENCH_PG?.replace(/\/+$/, '') ||
     execFileSync('bash', [path.join(root, 'scripts', 'postgres-test-server.sh')], { encoding: 'utf8' }).trim();
-  const url = withDatabase(`${server}/postgres`, name);
-  const admin = new pg.Client(pgConfigFrom(`${server}/postgres`));
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  return url;
-}
-
-async function recreate(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client(pgConfigFrom(withDatabase(url, 'postgres')));
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
+  return withDatabase(`${server}/postgres`, name);
 }
