@@ -8,6 +8,7 @@ import { filterQuery, pinnedParams, type FilterParams } from '../../lib/web/filt
 import { exportHref, withFilter } from '../../lib/web/links';
 import { pageFilter } from '../../lib/web/page-filter';
 import { requestsPageData, type RequestsPageData } from '../../lib/web/requests-page-data';
+import { formatTimeCursor, timeCursorSchema } from '../../lib/web/time-cursor';
 import { CollectionPanel } from '../collection-panel';
 import { BadFilter, FilterBar } from '../filter-bar';
 import { RequestIdSearch } from '../trace/request-id-search';
@@ -16,16 +17,14 @@ import styles from './requests.module.css';
 
 export const dynamic = 'force-dynamic';
 
-const pageSchema = z.object({
-  before: z.coerce.number().int().positive().optional(),
-});
+const pageSchema = z.object({ before: timeCursorSchema.optional() });
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function RequestsPage({ searchParams }: { searchParams: SearchParams }) {
   const search = await searchParams;
   const paging = pageSchema.safeParse(search);
-  if (!paging.success) return <BadFilter param="before" message={paging.error.issues[0]?.message ?? 'not a record id'} page="/requests" />;
+  if (!paging.success) return <BadFilter param="before" message={paging.error.issues[0]?.message ?? 'not a page position'} page="/requests" />;
   const filter = await pageFilter(search);
   if (!filter.ok) return <BadFilter param={filter.param} message={filter.message} page="/requests" />;
   const before = paging.data.before;
@@ -62,7 +61,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
       )}
       <nav className="pager" aria-label="Pages">
         {before !== undefined && <a href={`/requests${filterQuery(p)}`}>Newest</a>}
-        {page.nextBefore !== null && <a href={withFilter('/requests', pinned, { before: page.nextBefore })}>Older →</a>}
+        {page.next !== null && <a href={withFilter('/requests', pinned, { before: formatTimeCursor(page.next) })}>Older →</a>}
       </nav>
     </>
   );

@@ -115,12 +115,13 @@ describe('an analysis run on the stored seed scenario', () => {
     assert.deepEqual(w.pods.map((p) => [p.pod, p.tested, p.expected]).sort(), SEED_BACKEND_PODS.map((b) => [b.name, 300, 300]).sort());
   });
 
-  test('balance slots: seconds up to half an hour, whole minutes past it (the minute rollups answer those)', async () => {
+  test('balance slots: seconds up to half an hour, whole minutes past it, hours for buckets of whole hours', async () => {
     const { balanceSlotSeconds } = await import('./run-analysis.ts');
     assert.equal(balanceSlotSeconds(30 * 60_000, 30_000), 1);
     assert.equal(balanceSlotSeconds(3_600_000, 60_000), 60);
-    assert.equal(balanceSlotSeconds(86_400_000, 30 * 60_000), 180);
-    assert.equal(balanceSlotSeconds(7 * 86_400_000, 3 * 3_600_000), 1080);
+    assert.equal(balanceSlotSeconds(12 * 3_600_000, 15 * 60_000), 120);
+    assert.equal(balanceSlotSeconds(86_400_000, 3_600_000), 3600);
+    assert.equal(balanceSlotSeconds(7 * 86_400_000, 3 * 3_600_000), 3600);
   });
 
   test('silenced by an annotation on the Service or the pod, or everywhere by configuration; still listed', async () => {

@@ -139,13 +139,17 @@ function serviceTargetsOf(cluster: ClusterConfig, podNamespace: string, namespac
 
 /**
  * Longest window balanced at one-second precision; longer ones count records in slots of a tenth of a bucket, whole
- * minutes at least, which the per-minute rollups answer without reading the records (lib/store/rollup/).
+ * minutes at least, which the per-minute rollups answer without reading the records (lib/store/rollup/). Buckets of
+ * whole hours (windows past HOURLY_BALANCE_FROM_MS, lib/web/balance-data.ts) are counted in hour slots, which the
+ * hour rollups answer: a week of minute rows is half a million rows at 45 a minute.
  */
 const EXACT_BALANCE_MS = 30 * 60_000;
+const HOUR_MS = 3_600_000;
 
 /** The slot width, in seconds, for a balance window and its chart buckets. */
 export function balanceSlotSeconds(windowMs: number, bucketMs: number): number {
   if (windowMs <= EXACT_BALANCE_MS) return 1;
+  if (bucketMs >= HOUR_MS && bucketMs % HOUR_MS === 0) return HOUR_MS / 1000;
   return Math.max(60, Math.round(bucketMs / 10_000 / 60) * 60);
 }
 

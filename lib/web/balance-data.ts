@@ -8,6 +8,9 @@ import type { RecordFilter } from '../store/queries/record-filter.ts';
 
 /** Balance buckets are wider than other charts' (at most this many): a share needs records to mean something. */
 export const BALANCE_POINTS = 60;
+/** Windows longer than this are balanced in buckets of whole hours, which the hour rollups answer (see
+ * balanceSlotSeconds): a day is 24 points, a week 56. */
+export const HOURLY_BALANCE_FROM_MS = 12 * 3_600_000;
 
 export interface BalanceData {
   fromMs: number;
@@ -29,15 +32,18 @@ export async function loadBalance(filter: RecordFilter): Promise<BalanceData | n
     const range = await store.recordTimeRange({ before: filter.until ?? Date.now() + 5 * 60_000 });
     if (!range) return null;
     const { fromMs, toMs } = filterWindow(filter, { firstMs: range.fromMs, lastMs: range.toMs - 1 });
-    const { bucketMs } = chartWindow(fromMs, toMs, BALANCE_POINTS);
+    const span = toMs - fromMs;
+    const { bucketMs } = chartWindow(fromMs, toMs, span > HOURLY_BALANCE_FROM_MS ? Math.min(BALANCE_POINTS, Math.ceil(span / 3_600_000)) : BALANCE_POINTS);
     const run = await analyseBalance(store, { fromMs, toMs, bucketMs });
     return {
       fromMs: run.balance.fromMs, toMs: run.balance.toMs, bucketMs,
       clusters: balanceView(run.balance.clusters, filter),
       allClusters: run.balance.clusters.length,
-      notes: run.slotSeconds > 1 ? [...run.notes, `Over this window records are counted in ${run.slotSeconds} s slots; expected shares use the endpoints ready at each slot's start.`] : run.notes,
+      notes: run.slotSeconds > 1 ? [...run.notes, `Over this window records are counted in ${slotLabel(run.slotSeconds)} slots; expected shares use the endpoints ready at each slot's start.`] : run.notes,
     };
   } finally {
     store.close();
   }
 }
+
+const slotLabel = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600}-hour` : seconds % 60 === 0 ? `${seconds / 60}-minute` : `${seconds} s`);

@@ -1,12 +1,15 @@
-// Everything the Requests page shows for a filter: one keyset page of records (newest first) with the filter's total,
-// what ingest has done so far, and the live collector's state.
+// Everything the Requests page shows for a filter: one keyset page of records (newest start first) with the filter's
+// total, what ingest has done so far, and the live collector's state.
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { openChartStore } from '../store/chart-store.ts';
 import { collectionRows, type CollectionRows } from '../store/queries/collection-status.ts';
 import { ingestTotals, type IngestTotals } from '../store/queries/ingest-totals.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
-import { openChartStore } from '../store/chart-store.ts';
+import { countRecords, countUntimedRecords } from '../store/queries/records.ts';
+import { pageRecordsByTime, type TimeCursor } from '../store/queries/records-by-time.ts';
+import type { RecordView } from '../store/queries/record-view.ts';
+import { hourlyRecordCounts, pageWindowStart } from '../store/record-hours.ts';
 import { rollupsAnswer } from '../store/rollup/rollup-filter.ts';
-import { countUntimedRecords, listRecords, type RecordPage } from '../store/queries/records.ts';
 import { loadSettings } from '../settings.ts';
 import { isMissingTable } from './api-response.ts';
 
@@ -14,23 +17,26 @@ export const REQUESTS_PAGE_SIZE = 100;
 /** Counting the filter's records stops here when the count cannot come from rollups. */
 export const REQUESTS_TOTAL_CAP = 1000;
 
+export interface RequestsPage {
+  records: RecordView[];
+  /** The `before` of the next (older) page; null at the end. */
+  next: TimeCursor | null;
+  /** Records the filter selects (when capped: at least this many). */
+  total: number;
+  totalCapped: boolean;
+}
+
 export interface RequestsPageData {
-  page: RecordPage;
+  page: RequestsPage;
   totals: IngestTotals;
   collection: CollectionRows;
 }
 
 /** Null when the database was never migrated (nothing collected yet). */
-export async function requestsPageData(prisma: PrismaClient, filter: RecordFilter, before: number | undefined): Promise<RequestsPageData | null> {
+export async function requestsPageData(prisma: PrismaClient, filter: RecordFilter, before: TimeCursor | undefined): Promise<RequestsPageData | null> {
   try {
-    const [page, totals, collection] = await Promise.all([
-      listRecords(prisma, { before, limit: REQUESTS_PAGE_SIZE, filter, countUpTo: REQUESTS_TOTAL_CAP }),
-      ingestTotals(prisma),
-      collectionRows(prisma),
-    ]);
-    if (!page.totalCapped) return { page, totals, collection };
-    const exact = await exactTotal(prisma, filter);
-    return { page: exact === null ? page : { ...page, total: exact, totalCapped: false }, totals, collection };
+    const [page, totals, collection] = await Promise.all([recordsPage(prisma, filter, before), ingestTotals(prisma), collectionRows(prisma)]);
+    return { page, totals, collection };
   } catch (err) {
     if (isMissingTable(err)) return null;
     throw err;
@@ -38,17 +44,26 @@ export async function requestsPageData(prisma: PrismaClient, filter: RecordFilte
 }
 
 /**
- * The exact number of records a filter selects, when the rollups can count it (see rollupsAnswer): the
- * chart store counts whole minutes and hours from them and only the edges from the records. Null otherwise: the page
- * then says "more than" the capped count.
+ * When the rollups can count the filter (see rollupsAnswer), its records per hour give the exact total and tell the
+ * page where its newest records are. Otherwise (a path, a request id) the total is counted from the records up to
+ * REQUESTS_TOTAL_CAP and the page walks the window from its newest end.
  */
-async function exactTotal(prisma: PrismaClient, filter: RecordFilter): Promise<number | null> {
-  if (!rollupsAnswer(filter)) return null;
-  const store = await openChartStore(loadSettings().databaseUrl);
-  if (!store) return null;
+async function recordsPage(prisma: PrismaClient, filter: RecordFilter, before: TimeCursor | undefined): Promise<RequestsPage> {
+  const store = rollupsAnswer(filter) ? await openChartStore(loadSettings().databaseUrl) : null;
+  if (!store) {
+    const [page, counted] = await Promise.all([
+      pageRecordsByTime(prisma, { filter, limit: REQUESTS_PAGE_SIZE, before }),
+      countRecords(prisma, filter, REQUESTS_TOTAL_CAP),
+    ]);
+    return { records: page.records, next: page.next, ...counted };
+  }
   try {
-    const [span, untimed] = await Promise.all([store.recordSpan(filter), countUntimedRecords(prisma, filter)]);
-    return (span?.records ?? 0) + untimed;
+    const [hours, untimed] = await Promise.all([hourlyRecordCounts(store, filter), countUntimedRecords(prisma, filter)]);
+    const timedSince = before?.startMs === null ? undefined : pageWindowStart(hours, before?.startMs, REQUESTS_PAGE_SIZE + 1);
+    const page = await pageRecordsByTime(prisma, { filter, limit: REQUESTS_PAGE_SIZE, before, timedSince });
+    let total = untimed;
+    for (const n of hours.values()) total += n;
+    return { records: page.records, next: page.next, total, totalCapped: false };
   } finally {
     store.close();
   }

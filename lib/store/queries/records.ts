@@ -53,16 +53,20 @@ export async function listRecords(
       take: options.limit + 1,
       include: { source: sourceFields },
     }),
-    cap === 0 ? Promise.resolve(0) : cap === undefined ? prisma.accessRecord.count({ where }) : prisma.accessRecord.count({ where, take: cap + 1 }),
+    cap === 0 ? Promise.resolve({ total: 0, totalCapped: false }) : countRecords(prisma, options.filter ?? {}, cap),
   ]);
   const page = rows.slice(0, options.limit);
-  const totalCapped = cap !== undefined && cap > 0 && counted > cap;
-  return {
-    records: page.map(toRecordView),
-    nextBefore: rows.length > options.limit ? page[page.length - 1]!.id : null,
-    total: totalCapped ? cap : counted,
-    totalCapped,
-  };
+  return { records: page.map(toRecordView), nextBefore: rows.length > options.limit ? page[page.length - 1]!.id : null, ...counted };
+}
+
+/** The filter's records counted, exactly or (`upTo`) stopping once more than `upTo` match. */
+export async function countRecords(prisma: PrismaClient, filter: RecordFilter, upTo?: number): Promise<{ total: number; totalCapped: boolean }> {
+  const where = whereOf(filter);
+  if (upTo === undefined) return { total: await prisma.accessRecord.count({ where }), totalCapped: false };
+  // Prisma orders a `take` by id unless told: by start time instead, SQLite walks the time index (or, for a rare path,
+  // the path index) rather than the whole table in id order.
+  const counted = await prisma.accessRecord.count({ where, take: upTo + 1, orderBy: [{ startTime: 'desc' }, { id: 'desc' }] });
+  return counted > upTo ? { total: upTo, totalCapped: true } : { total: counted, totalCapped: false };
 }
 
 /** Records of the filter without a start time (they are in no time window, so only a filter without one has them). */

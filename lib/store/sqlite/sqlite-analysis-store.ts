@@ -27,9 +27,12 @@ export class SqliteAnalysisStore implements AnalysisStore {
   }
 
   async recordTimeRange(o: { before?: number } = {}): Promise<{ fromMs: number; toMs: number } | null> {
+    // Each end as its own walk of the startTime index: MIN and MAX in one statement make SQLite read every record
+    // below the bound (0.8 s at 10M records).
     const row = this.db
-      .prepare(`SELECT MIN("startTime") AS "from", MAX("startTime") AS "to" FROM "AccessRecord" WHERE "startTime" < ?`)
-      .get(o.before ?? Number.MAX_SAFE_INTEGER) as { from: Num | null; to: Num | null };
+      .prepare(`SELECT (SELECT "startTime" FROM "AccessRecord" WHERE "startTime" IS NOT NULL AND "startTime" < @before ORDER BY "startTime" ASC LIMIT 1) AS "from",
+        (SELECT "startTime" FROM "AccessRecord" WHERE "startTime" < @before ORDER BY "startTime" DESC LIMIT 1) AS "to"`)
+      .get({ before: o.before ?? Number.MAX_SAFE_INTEGER }) as { from: Num | null; to: Num | null };
     return row.from === null || row.to === null ? null : { fromMs: Number(row.from), toMs: Number(row.to) + 1 };
   }
 

@@ -12,6 +12,7 @@ import type { RollupAccumulator } from '../rollup/rollup-accumulator.ts';
 import {
   MAX_REJECTED_RAW, type Attribution, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type SourceIdentity,
 } from '../ingest-store.ts';
+import { PlannerStatistics } from './planner-statistics.ts';
 import { SqliteRollupWriter } from './sqlite-rollups.ts';
 
 const recordColumns = [
@@ -58,9 +59,11 @@ export class SqliteIngestStore implements IngestStore {
   private readonly upsertCheckpoint: Database.Statement;
   private readonly rollups: SqliteRollupWriter;
   private readonly writeTx: (items: { sourceId: number; batch: IngestBatch }[]) => BatchResult[];
+  private readonly statistics: PlannerStatistics;
 
   constructor(databaseUrl: string) {
     this.db = openSqlite(databaseUrl);
+    this.statistics = new PlannerStatistics(this.db);
     this.insertRecord = this.db.prepare(insertRecordSql);
     this.insertReject = this.db.prepare(
       `INSERT INTO "RejectedLine" ("sourceId", "seq", "reason", "column", "raw", "rawLength", "createdAt")
@@ -157,11 +160,13 @@ export class SqliteIngestStore implements IngestStore {
   }
 
   async writeBatch(sourceId: number, batch: IngestBatch): Promise<BatchResult> {
-    return this.writeTx([{ sourceId, batch }])[0]!;
+    return (await this.writeBatches([{ sourceId, batch }]))[0]!;
   }
 
   async writeBatches(items: { sourceId: number; batch: IngestBatch }[]): Promise<BatchResult[]> {
-    return this.writeTx(items);
+    const results = this.writeTx(items);
+    this.statistics.noteInserted(results.reduce((n, r) => n + r.recordsAdded, 0));
+    return results;
   }
 
   async close(): Promise<void> {
