@@ -108,6 +108,36 @@ for (const backend of testBackends) {
       }
     });
 
+    test('two collectors on one database: the same endpoint range and the same gap are stored once', async () => {
+      const { db, store } = await fresh();
+      const other = await openCollectorStore(db.url);
+      try {
+        const row = { namespace: 'default', service: 'backend', ip: '10.244.0.81', pod: 'backend-1', podUid: 'p1', toMs: null };
+        // Both see the endpoint become ready, each at its own moment, at once.
+        const [a, b] = await Promise.all([store.openEndpoint({ ...row, fromMs: T }), other.openEndpoint({ ...row, fromMs: T + 40 })]);
+        assert.equal(a, b);
+        await store.closeEndpoint(a, T + 100);
+        await other.closeEndpoint(b, T + 130);
+        // Ready again later: a new range, again shared.
+        const [c, d] = await Promise.all([other.openEndpoint({ ...row, fromMs: T + 200 }), store.openEndpoint({ ...row, fromMs: T + 210 })]);
+        assert.equal(c, d);
+        assert.notEqual(c, a);
+        const history = (await (await prismaClientFor(db.url)).endpointMember.findMany({ orderBy: { id: 'asc' } })).map((e) => [e.fromTime.getTime(), e.toTime?.getTime() ?? null]);
+        assert.equal(history.length, 2);
+        assert.deepEqual(history[0]![1], T + 100, 'closed by the first close');
+        assert.equal(history[1]![1], null);
+
+        const gap = { namespace: 'shop', pod: 'web', podUid: 'u1', container: 'envoy', containerId: 'containerd://c1', fromTime: '2025-12-16T09:45:56.000000000Z', toTime: null, reason: 'rotated' as const, detail: 'd' };
+        const [g1, g2] = await Promise.all([store.recordGap(gap), other.recordGap({ ...gap, detail: 'seen by the other' })]);
+        assert.equal(g1, g2);
+        const later = await other.recordGap({ ...gap, fromTime: '2025-12-16T09:55:00.000000000Z' });
+        assert.notEqual(later, g1, 'a later gap of the same container is its own');
+        assert.equal(await (await prismaClientFor(db.url)).ingestGap.count(), 2);
+      } finally {
+        await other.close();
+      }
+    });
+
     test('Kubernetes objects: first sighting kept, the rest updated; missing ones marked deleted once', async () => {
       const { db, store } = await fresh();
       const obj = (kind: KubeObjectRow['kind'], name: string, o: Partial<KubeObjectRow> = {}): KubeObjectRow => ({

@@ -61,14 +61,16 @@ export interface CollectorStatusRow {
 export interface CollectorStore extends IngestStore {
   /** The instances of one container of one pod already read, with how far. */
   instancesOf(podUid: string, container: string): Promise<KnownInstance[]>;
-  /** Stores a gap; returns its id. */
+  /** Stores a gap; returns its id. The same gap (container instance, reason, start) stored already by another
+   * collector reading that container is not stored twice: its id is returned. */
   recordGap(gap: GapRow): Promise<number>;
   /** Narrows a gap's end once the first line after it is known. */
   setGapEnd(id: number, toTime: string | null): Promise<void>;
   /** Inserts an IP range, or closes it (sets toMs) when the same uid and IP are stored. */
   saveIp(row: IpRow): Promise<void>;
   ipHistory(): Promise<IpRow[]>;
-  /** Opens an endpoint range; returns its id for closeEndpoint. */
+  /** Opens an endpoint range; returns its id for closeEndpoint. When the same Service and IP are open already (another
+   * collector watching the same EndpointSlices opened them), that range's id is returned and nothing is added. */
   openEndpoint(row: EndpointRow): Promise<number>;
   closeEndpoint(id: number, toMs: number): Promise<void>;
   openEndpoints(): Promise<EndpointRow[]>;

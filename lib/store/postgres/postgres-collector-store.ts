@@ -1,10 +1,11 @@
 // PostgreSQL side of the collector store: the small, infrequent writes (gaps, IP ranges, endpoints, Kubernetes
-// objects, status) beside the record path it inherits. Each is one statement; times travel as epoch ms (pg-sql.ts).
+// objects, status) beside the record path it inherits. Each is one statement, but for the gaps and endpoint ranges that
+// several collectors may add alike (one transaction under a lock on the row's key); times travel as epoch ms (pg-sql.ts).
 import type pg from 'pg';
 import type { KubeObjectRow } from '../analysis-store.ts';
 import type { CollectorStatusRow, CollectorStore, EndpointRow, GapRow, IpRow, KnownInstance } from '../collector-store.ts';
 import { checkpointOf, PostgresIngestStore } from './postgres-ingest-store.ts';
-import { C, msOf, num, numOrNull, pgText, tsOf } from './pg-sql.ts';
+import { C, inTransaction, msOf, num, numOrNull, pgText, tsOf } from './pg-sql.ts';
 
 export class PostgresCollectorStore extends PostgresIngestStore implements CollectorStore {
   async instancesOf(podUid: string, container: string): Promise<KnownInstance[]> {
@@ -19,13 +20,23 @@ export class PostgresCollectorStore extends PostgresIngestStore implements Colle
   }
 
   async recordGap(g: GapRow): Promise<number> {
-    const { rows } = await this.pool.query<{ id: number }>(
-      `INSERT INTO "IngestGap" ("sourceId", "namespace", "pod", "podUid", "container", "containerId", "fromTime", "toTime",
-         "reason", "detail", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${tsOf('$11')}) RETURNING "id"`,
-      [g.sourceId ?? null, pgText(g.namespace), pgText(g.pod), pgText(g.podUid), pgText(g.container), pgText(g.containerId),
-        pgText(g.fromTime), pgText(g.toTime), g.reason, pgText(g.detail), Date.now()],
-    );
-    return rows[0]!.id;
+    const key = ['gap', g.namespace, g.pod, g.podUid ?? '', g.container, g.containerId ?? '', g.reason, g.fromTime ?? ''];
+    return inTransaction(this.pool, async (c) => {
+      await lockKey(c, key);
+      const same = await c.query<{ id: number }>(
+        `SELECT "id" FROM "IngestGap" WHERE "namespace" = $1 AND "pod" = $2 AND "podUid" IS NOT DISTINCT FROM $3 AND "container" = $4
+           AND "containerId" IS NOT DISTINCT FROM $5 AND "reason" = $6 AND "fromTime" IS NOT DISTINCT FROM $7 LIMIT 1`,
+        [pgText(g.namespace), pgText(g.pod), pgText(g.podUid), pgText(g.container), pgText(g.containerId), g.reason, pgText(g.fromTime)],
+      );
+      if (same.rows[0]) return same.rows[0].id;
+      const { rows } = await c.query<{ id: number }>(
+        `INSERT INTO "IngestGap" ("sourceId", "namespace", "pod", "podUid", "container", "containerId", "fromTime", "toTime",
+           "reason", "detail", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${tsOf('$11')}) RETURNING "id"`,
+        [g.sourceId ?? null, pgText(g.namespace), pgText(g.pod), pgText(g.podUid), pgText(g.container), pgText(g.containerId),
+          pgText(g.fromTime), pgText(g.toTime), g.reason, pgText(g.detail), Date.now()],
+      );
+      return rows[0]!.id;
+    });
   }
 
   async setGapEnd(id: number, toTime: string | null): Promise<void> {
@@ -48,12 +59,20 @@ export class PostgresCollectorStore extends PostgresIngestStore implements Colle
   }
 
   async openEndpoint(r: EndpointRow): Promise<number> {
-    const { rows } = await this.pool.query<{ id: number }>(
-      `INSERT INTO "EndpointMember" ("namespace", "service", "ip", "pod", "podUid", "fromTime", "toTime")
-       VALUES ($1, $2, $3, $4, $5, ${tsOf('$6')}, NULL) RETURNING "id"`,
-      [pgText(r.namespace), pgText(r.service), pgText(r.ip), pgText(r.pod), pgText(r.podUid), r.fromMs],
-    );
-    return rows[0]!.id;
+    return inTransaction(this.pool, async (c) => {
+      await lockKey(c, ['endpoint', r.namespace, r.service, r.ip]);
+      const open = await c.query<{ id: number }>(
+        `SELECT "id" FROM "EndpointMember" WHERE "namespace" = $1 AND "service" = $2 AND "ip" = $3 AND "toTime" IS NULL LIMIT 1`,
+        [pgText(r.namespace), pgText(r.service), pgText(r.ip)],
+      );
+      if (open.rows[0]) return open.rows[0].id;
+      const { rows } = await c.query<{ id: number }>(
+        `INSERT INTO "EndpointMember" ("namespace", "service", "ip", "pod", "podUid", "fromTime", "toTime")
+         VALUES ($1, $2, $3, $4, $5, ${tsOf('$6')}, NULL) RETURNING "id"`,
+        [pgText(r.namespace), pgText(r.service), pgText(r.ip), pgText(r.pod), pgText(r.podUid), r.fromMs],
+      );
+      return rows[0]!.id;
+    });
   }
 
   async closeEndpoint(id: number, toMs: number): Promise<void> {
@@ -111,4 +130,10 @@ export async function ipHistoryOf(pool: pg.Pool): Promise<IpRow[]> {
     pool.query(`SELECT "ip", "namespace", "service" AS "name", "serviceUid" AS "uid", ${msOf('"fromTime"')} AS "fromMs", ${msOf('"toTime"')} AS "toMs" FROM "ServiceIp" ORDER BY "id"`),
   ]);
   return [...pods.rows.map(range('pod')), ...services.rows.map(range('service'))];
+}
+
+/** A transaction lock on one key (two collectors adding the same history row wait for each other: the second then
+ * finds the first's row). Released at COMMIT. */
+async function lockKey(c: pg.PoolClient, parts: readonly string[]): Promise<void> {
+  await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [pgText(JSON.stringify(parts))]);
 }

@@ -29,14 +29,23 @@ export class SqliteCollectorStore extends SqliteIngestStore implements Collector
   }
 
   async recordGap(g: GapRow): Promise<number> {
-    const row = this.db
-      .prepare(
-        `INSERT INTO "IngestGap" ("sourceId", "namespace", "pod", "podUid", "container", "containerId", "fromTime", "toTime",
-           "reason", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
-      )
-      .get(g.sourceId ?? null, g.namespace, g.pod, g.podUid ?? null, g.container, g.containerId ?? null, g.fromTime, g.toTime,
-        g.reason, g.detail, Date.now()) as { id: number };
-    return row.id;
+    return this.db.transaction(() => {
+      const same = this.db
+        .prepare(
+          `SELECT "id" FROM "IngestGap" WHERE "namespace" = ? AND "pod" = ? AND "podUid" IS ? AND "container" = ? AND "containerId" IS ?
+             AND "reason" = ? AND "fromTime" IS ? LIMIT 1`,
+        )
+        .get(g.namespace, g.pod, g.podUid ?? null, g.container, g.containerId ?? null, g.reason, g.fromTime) as { id: number } | undefined;
+      if (same) return same.id;
+      const row = this.db
+        .prepare(
+          `INSERT INTO "IngestGap" ("sourceId", "namespace", "pod", "podUid", "container", "containerId", "fromTime", "toTime",
+             "reason", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+        )
+        .get(g.sourceId ?? null, g.namespace, g.pod, g.podUid ?? null, g.container, g.containerId ?? null, g.fromTime, g.toTime,
+          g.reason, g.detail, Date.now()) as { id: number };
+      return row.id;
+    }).immediate();
   }
 
   async setGapEnd(id: number, toTime: string | null): Promise<void> {
@@ -68,10 +77,16 @@ export class SqliteCollectorStore extends SqliteIngestStore implements Collector
   }
 
   async openEndpoint(r: EndpointRow): Promise<number> {
-    const out = this.db
-      .prepare(`INSERT INTO "EndpointMember" ("namespace", "service", "ip", "pod", "podUid", "fromTime", "toTime") VALUES (?, ?, ?, ?, ?, ?, NULL) RETURNING "id"`)
-      .get(r.namespace, r.service, r.ip, r.pod ?? null, r.podUid ?? null, r.fromMs) as { id: number };
-    return out.id;
+    return this.db.transaction(() => {
+      const open = this.db
+        .prepare(`SELECT "id" FROM "EndpointMember" WHERE "namespace" = ? AND "service" = ? AND "ip" = ? AND "toTime" IS NULL LIMIT 1`)
+        .get(r.namespace, r.service, r.ip) as { id: number } | undefined;
+      if (open) return open.id;
+      const out = this.db
+        .prepare(`INSERT INTO "EndpointMember" ("namespace", "service", "ip", "pod", "podUid", "fromTime", "toTime") VALUES (?, ?, ?, ?, ?, ?, NULL) RETURNING "id"`)
+        .get(r.namespace, r.service, r.ip, r.pod ?? null, r.podUid ?? null, r.fromMs) as { id: number };
+      return out.id;
+    }).immediate();
   }
 
   async closeEndpoint(id: number, toMs: number): Promise<void> {
