@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { loadSettings } from '../settings.ts';
 import { redact } from '../store/database-url.ts';
+import { openRollupMaintenance } from '../store/rollup/rollup-maintenance.ts';
 import { deployMigrations } from '../store/migrate.ts';
 import {
   formatRetention, openRetentionStore, parseRetention, prune, RETENTION_NAMES, RetentionValueError, type PruneResult, type RetentionPolicy,
@@ -72,6 +73,13 @@ export function pruneReport(result: PruneResult, policy: RetentionPolicy): strin
     if (t.skipped) lines.push(`  ${name}  skipped: ${t.skipped}`);
     else lines.push(`  ${name}  ${verb} ${t.rows}  (dated before ${new Date(t.cutoffMs!).toISOString()})`);
   }
+  const r = result.rolledUp;
+  if (r?.dryRun) {
+    const what = [r.hours ? `${r.hours} hours of records stored before rollups existed` : '', r.records ? `${r.records} records stored without them` : ''];
+    lines.push(`first: would count into the rollups ${what.filter(Boolean).join(' and ')}`);
+  } else if (r) {
+    lines.push(`first: counted ${r.records} records into the rollups${r.hours ? ` (${r.hours} hours recomputed)` : ''}, so long-range charts keep them`);
+  }
   const total = result.steps.reduce((n, s) => n + s.rows, 0);
   if (result.dryRun) lines.push(`total: would delete ${total} rows`);
   else lines.push(`total: deleted ${total} rows in ${result.steps.reduce((n, s) => n + s.batches, 0)} transactions; longest ${Math.round(result.longestBatchMs)} ms`);
@@ -81,13 +89,14 @@ export function pruneReport(result: PruneResult, policy: RetentionPolicy): strin
 export async function runPrune(databaseUrl: string, policy: RetentionPolicy, o: { dryRun: boolean; now?: number }, log: (line: string) => void): Promise<PruneResult> {
   await deployMigrations(databaseUrl);
   const store = await openRetentionStore(databaseUrl);
+  const rollups = await openRollupMaintenance(databaseUrl);
   try {
-    const result = await prune(store, policy, { dryRun: o.dryRun, ...(o.now !== undefined ? { now: o.now } : {}) });
+    const result = await prune(store, policy, { dryRun: o.dryRun, rollups, ...(o.now !== undefined ? { now: o.now } : {}) });
     log(`database ${redact(databaseUrl)}`);
     for (const line of pruneReport(result, policy)) log(line);
     return result;
   } finally {
-    await store.close();
+    await Promise.all([store.close(), rollups.close()]);
   }
 }
 

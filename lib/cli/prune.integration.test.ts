@@ -62,8 +62,11 @@ test('--dry-run prints, per table, what would go, and deletes nothing', () => {
   assert.match(table('KubeObject')!, /would delete 0 /);
   assert.match(table('RecordRollup (1m)')!, /would delete 1 /);
   assert.match(table('RecordRollup (1h)')!, /would delete 0 /);
+  // The records were written straight into the table, so no rollup counts them yet: the prune would count them first.
+  assert.ok(lines.includes('first: would count into the rollups 6 records stored without them'), r.stdout);
   assert.equal(lines.at(-1), 'total: would delete 6 rows');
   assert.equal(count('AccessRecord'), 6);
+  assert.equal(count('RecordRollup'), 3);
 });
 
 test('flags over the defaults, off skips, then the deletion', () => {
@@ -76,9 +79,12 @@ test('flags over the defaults, off skips, then the deletion', () => {
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^pruned \(records kept 36h/m);
   assert.match(run.stdout, /AccessRecord\s+deleted 5 /);
+  assert.match(run.stdout, /^first: counted 6 records into the rollups, so long-range charts keep them$/m);
   assert.match(run.stdout, /^total: deleted 8 rows in \d+ transactions; longest \d+ ms$/m);
   assert.equal(count('AccessRecord'), 1);
-  assert.equal(count('RecordRollup'), 2);
+  // The two rollup rows kept, plus a minute and an hour row for each of the three start times counted.
+  assert.equal(count('RecordRollup'), 8);
+  assert.equal(count('RecordRollup', `"periodMinutes" = 1 AND "records" > 0`), 3);
   assert.equal(count('Source'), 1, 'sources stay');
 });
 

@@ -4,6 +4,7 @@
 import {
   formatRetention, openRetentionStore, prune, type PruneOptions, type PruneResult, type RetentionPolicy, type RetentionStore,
 } from '../store/retention-store.ts';
+import { openRollupMaintenance, type RollupMaintenance } from '../store/rollup/rollup-maintenance.ts';
 
 export interface RetentionLoopOptions {
   policy: RetentionPolicy;
@@ -48,9 +49,12 @@ export function startRetentionLoop(databaseUrl: string, o: RetentionLoopOptions)
   const runOnce = async (): Promise<PruneResult | undefined> => {
     if (stopping.signal.aborted) return undefined;
     let store: RetentionStore | undefined;
+    let rollups: RollupMaintenance | undefined;
     try {
       store = await (o.open ?? openRetentionStore)(databaseUrl);
-      const result = await prune(store, o.policy, { ...o.prune, signal: stopping.signal });
+      rollups = await openRollupMaintenance(databaseUrl);
+      const result = await prune(store, o.policy, { ...o.prune, signal: stopping.signal, rollups });
+      if (result.rolledUp?.records) log(`retention: counted ${result.rolledUp.records} records into the rollups before pruning`);
       loop.last = result;
       lastError = '';
       const deleted = result.steps.filter((s) => s.rows > 0);
@@ -67,6 +71,7 @@ export function startRetentionLoop(databaseUrl: string, o: RetentionLoopOptions)
       return undefined;
     } finally {
       await store?.close().catch(() => undefined);
+      await rollups?.close().catch(() => undefined);
     }
   };
 

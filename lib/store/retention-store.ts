@@ -6,6 +6,7 @@
 // the batch took, so a collector writing to the same database waits for at most one batch and gets the lock at least
 // half of the time. Each database implements the few statements of RetentionStore; the batching is here, shared.
 import { databaseKind } from './database-url.ts';
+import type { RollupMaintenance } from './rollup/rollup-maintenance.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -130,6 +131,11 @@ export interface PruneOptions {
   signal?: AbortSignal;
   /** Called after every batch, for tests and progress. */
   onBatch?: (b: { step: PruneStep; rows: number; ms: number }) => void;
+  /**
+   * The database's rollups: records not counted in them yet (stored before rollups existed, or by something that keeps
+   * none) are counted first, so the charts of long ranges keep them once the records are gone.
+   */
+  rollups?: RollupMaintenance;
 }
 
 export interface PruneStepResult {
@@ -153,6 +159,9 @@ export interface PruneResult {
   longestBatchMs: number;
   /** Stopped by the signal before every step was done. */
   aborted: boolean;
+  /** Records counted into the rollups before any was deleted (see PruneOptions.rollups); a dry run says how many
+   * hours would be. */
+  rolledUp?: { hours: number; records: number; dryRun: boolean };
 }
 
 /** Cutoff of a step: rows dated before it go. Rollups are compared as whole periods (see the SQLite store). */
@@ -180,6 +189,24 @@ export async function prune(store: RetentionStore, policy: RetentionPolicy, o: P
   const targetMs = o.targetBatchMs ?? 50;
   const pauseMs = o.pauseMs ?? 10;
   const result: PruneResult = { dryRun: Boolean(o.dryRun), steps: [], longestBatchMs: 0, aborted: false };
+  if (o.rollups) {
+    const recordsCutoff = cutoffOf(policy, { policy: 'records' }, now);
+    const status = recordsCutoff === null ? null : await o.rollups.status();
+    if (status && recordsCutoff !== null && (status.uncounted > 0 || (status.uncovered !== null && status.uncovered[0] < recordsCutoff))) {
+      if (o.dryRun) {
+        const hours = status.uncovered ? Math.round((status.uncovered[1] - status.uncovered[0]) / 3_600_000) : 0;
+        result.rolledUp = { hours, records: status.uncounted, dryRun: true };
+      } else {
+        const r = await o.rollups.rebuild({ shouldStop: () => Boolean(o.signal?.aborted) });
+        result.rolledUp = { hours: r.hours, records: r.records + r.caughtUp, dryRun: false };
+        if (r.stopped) {
+          // Stopped before every hour was counted: no record is deleted this time.
+          result.aborted = true;
+          return result;
+        }
+      }
+    }
+  }
   let size = Math.min(maxBatch, 1000);
   /** How long the previous batch took; null before the first. */
   let lastMs: number | null = null;
