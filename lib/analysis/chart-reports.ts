@@ -1,6 +1,6 @@
 // What the Overview, Responses and Latency pages show, read through the chart store for one record filter: the window
 // cut into buckets, then the counted rows turned into series, percentiles and histograms.
-import type { ChartStore, DurationCount, RecordSpan } from '../store/chart-store.ts';
+import { OTHER_UPSTREAMS, type ChartStore, type DurationCount, type RecordSpan } from '../store/chart-store.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
 import { chartWindow, filterWindow, type ChartWindow } from './chart-window.ts';
 import { latencyHistogram, type HistogramBin } from './latency-histogram.ts';
@@ -99,20 +99,26 @@ export async function latencyReport(store: ChartStore, filter: RecordFilter, o: 
   const b = await chartBase(store, filter);
   if (!b) return null;
   const { base, bounded } = b;
-  const [durations, top] = await Promise.all([store.durationCounts(bounded, base.window), store.topUpstreams(bounded, o.tableUpstreams ?? LATENCY_TABLE_UPSTREAMS)]);
+  const top = await store.topUpstreams(bounded, o.tableUpstreams ?? LATENCY_TABLE_UPSTREAMS);
   const charted = top.slice(0, o.chartUpstreams ?? LATENCY_CHART_UPSTREAMS).map((u) => u.upstream);
-  // One read per bucket for every upstream of the table: the table merges an upstream's buckets, the chart keeps the
-  // charted ones' (each read of a day of rollups parses ~60k histograms, so not twice).
-  const perBucket = await store.upstreamDurationCounts(bounded, base.window, top.map((u) => u.upstream));
+  // Per bucket, the charted upstreams each on their own and every other record together (together: the whole chart);
+  // over the window, the table's upstreams. Durations come as one row per histogram bucket, so per-bucket cells are
+  // kept few: a week of them is ~100k rows to merge.
+  const [rows, perWindow] = await Promise.all([
+    store.upstreamDurationCounts(bounded, base.window, charted, { others: true }),
+    store.upstreamDurationCounts(bounded, null, top.map((u) => u.upstream)),
+  ]);
+  const durations: DurationCount[] = rows;
+  const perBucket = rows.filter((r) => r.upstream !== OTHER_UPSTREAMS);
   const all = mergeCounts(durations);
   return {
     ...base,
     overall: latencyPercentiles(all),
     series: percentileSeries(durations, base.window),
     histogram: latencyHistogram(all),
-    upstreams: upstreamLatencies(top, perBucket),
+    upstreams: upstreamLatencies(top, perWindow),
     upstreamSeries: upstreamPercentileSeries(perBucket, base.window, charted, 'p95'),
     charted,
-    latencyApproximate: anyApproximate(durations) || anyApproximate(perBucket),
+    latencyApproximate: anyApproximate(durations) || anyApproximate(perWindow),
   };
 }

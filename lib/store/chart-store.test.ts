@@ -8,7 +8,7 @@ import { chartWindow } from '../analysis/chart-window.ts';
 import { latencyPercentiles, mergeCounts } from '../analysis/percentiles.ts';
 import type { AccessRecord } from '../envoy/access-record.ts';
 import { testBackends, type TestDatabase } from '../testing/test-databases.ts';
-import { openChartStore, type ChartStore, type StatusCount } from './chart-store.ts';
+import { OTHER_UPSTREAMS, openChartStore, type ChartStore, type StatusCount } from './chart-store.ts';
 import { openIngestStore, type RecordRow } from './ingest-store.ts';
 import { withDatabase } from './postgres/pg-config.ts';
 import { openPostgresChartStore } from './postgres/postgres-chart-store.ts';
@@ -166,6 +166,25 @@ for (const backend of testBackends) {
       assert.deepEqual(await store.upstreamDurationCounts(window, grid, []), []);
     });
 
+    test('with the others: the listed upstreams as before, every other record under OTHER_UPSTREAMS, together the whole', async () => {
+      const filter = { ...window, cluster: 'backend' };
+      const listed = await store.upstreamDurationCounts(filter, grid, ['backend-1']);
+      const rows = await store.upstreamDurationCounts(filter, grid, ['backend-1'], { others: true });
+      assert.deepEqual(rows.filter((r) => r.upstream !== OTHER_UPSTREAMS), listed);
+      assert.deepEqual(rows.filter((r) => r.upstream === OTHER_UPSTREAMS).map((r) => [r.bucket, r.durationMs, r.count]), [[0, 30, 1], [1, 1, 1], [1, 40, 1]]); // backend-2, no upstream, backend-svc
+      const key = (r: { bucket: number; durationMs: number }) => `${r.bucket}/${r.durationMs}`;
+      const sum = (xs: { bucket: number; durationMs: number; count: number }[]) => {
+        const m = new Map<string, number>();
+        for (const r of xs) m.set(key(r), (m.get(key(r)) ?? 0) + r.count);
+        return [...m].sort();
+      };
+      assert.deepEqual(sum(rows), sum(await store.durationCounts(filter, grid)));
+      const none = await store.upstreamDurationCounts(filter, null, [], { others: true });
+      assert.ok(none.every((r) => r.upstream === OTHER_UPSTREAMS && r.bucket === 0));
+      const total = (xs: { count: number }[]) => xs.reduce((n, r) => n + r.count, 0);
+      assert.equal(total(none), total(rows));
+    });
+
     test('a missing or unmigrated database opens as null', async () => {
       if (backend.kind === 'sqlite') {
         assert.equal(await openChartStore(`file:${path.join(db.dir, 'missing.db')}`), null);
@@ -270,6 +289,8 @@ for (const backend of testBackends) {
           const ups = (await raw.topUpstreams(filter, 10)).map((u) => u.upstream);
           for (const g of [grid, null]) {
             assertLatencyClose(latency(await chart.upstreamDurationCounts(filter, g, ups)), latency(await raw.upstreamDurationCounts(filter, g, ups)), `${what} upstreams`);
+            const some = ups.slice(0, 2);
+            assertLatencyClose(latency(await chart.upstreamDurationCounts(filter, g, some, { others: true })), latency(await raw.upstreamDurationCounts(filter, g, some, { others: true })), `${what} upstreams and others`);
           }
         }
       }

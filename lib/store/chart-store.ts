@@ -36,6 +36,10 @@ export interface UpstreamDurationCount extends DurationCount {
   upstream: string;
 }
 
+/** The upstream name of the rows upstreamDurationCounts adds with `others` (no upstream is named '': an empty name
+ * counts as none). */
+export const OTHER_UPSTREAMS = '';
+
 /** Who served the records: the upstream pod, else the Service, else the IP or host Envoy logged. */
 export interface UpstreamTotal {
   upstream: string;
@@ -59,8 +63,11 @@ export interface ChartStore {
   durationCounts(filter: RecordFilter, grid: BucketGrid): Promise<DurationCount[]>;
   /** The busiest upstreams, most records first (ties by name); records without an upstream are left out. */
   topUpstreams(filter: RecordFilter, limit: number): Promise<UpstreamTotal[]>;
-  /** Duration counts of these upstreams; a null grid puts every record in bucket 0. */
-  upstreamDurationCounts(filter: RecordFilter, grid: BucketGrid | null, upstreams: readonly string[]): Promise<UpstreamDurationCount[]>;
+  /**
+   * Duration counts of these upstreams; a null grid puts every record in bucket 0. With `others`, the records of every
+   * other upstream and of none come too, under OTHER_UPSTREAMS: one read gives a page both its upstreams and its whole.
+   */
+  upstreamDurationCounts(filter: RecordFilter, grid: BucketGrid | null, upstreams: readonly string[], o?: { others?: boolean }): Promise<UpstreamDurationCount[]>;
   close(): void;
 }
 

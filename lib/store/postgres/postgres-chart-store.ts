@@ -9,7 +9,7 @@
 //
 // Stores share one pool per database in the process (pg-sql.ts' sharedPool): the dashboard opens one per request.
 import type pg from 'pg';
-import type { BucketGrid, ChartStore, DurationCount, RecordSpan, StatusCount, UpstreamDurationCount, UpstreamTotal } from '../chart-store.ts';
+import { OTHER_UPSTREAMS, type BucketGrid, type ChartStore, type DurationCount, type RecordSpan, type StatusCount, type UpstreamDurationCount, type UpstreamTotal } from '../chart-store.ts';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { addEncodedDense, bucketIsExact, bucketValue, denseCounts, type DenseCounts } from '../rollup/duration-histogram.ts';
 import { HOUR_MINUTES, MINUTE_MS } from '../rollup/rollup-accumulator.ts';
@@ -187,26 +187,32 @@ export class PostgresChartStore implements ChartStore {
     });
   }
 
-  async upstreamDurationCounts(filter: RecordFilter, grid: BucketGrid | null, upstreams: readonly string[]): Promise<UpstreamDurationCount[]> {
-    if (upstreams.length === 0) return [];
+  async upstreamDurationCounts(filter: RecordFilter, grid: BucketGrid | null, upstreams: readonly string[], o: { others?: boolean } = {}): Promise<UpstreamDurationCount[]> {
+    if (upstreams.length === 0 && !o.others) return [];
     if (grid) checkGrid(grid);
     const names = upstreams.map((u) => pgText(u));
+    // Which upstream a row counts under: a listed one, else (with `others`) OTHER_UPSTREAMS; without `others` the rest
+    // is left out.
+    const nameOf = (expr: string, list: string) => (o.others ? `CASE WHEN ${expr} = ANY(${list}::text[]) THEN ${expr} ELSE '${OTHER_UPSTREAMS}' END` : expr);
+    const only = (expr: string, list: string) => (o.others ? [] : [`${expr} = ANY(${list}::text[])`]);
     return this.answer(filter, grid, async (c, h) => {
       const p = new SqlParams();
-      const from = recordsFrom(p, filter, [`r."durationMs" IS NOT NULL`, `${UPSTREAM} = ANY(${p.add(names)}::text[])`], h?.plan.raw);
+      const list = p.add(names);
+      const from = recordsFrom(p, filter, [`r."durationMs" IS NOT NULL`, ...only(UPSTREAM, list)], h?.plan.raw);
       const bucket = grid ? recordBucket(p, grid) : '0';
       const { rows: raw } = await c.query(
-        `SELECT ${UPSTREAM} AS "upstream", ${bucket} AS "bucket", r."durationMs" AS "durationMs", count(*) AS "count" ${from}
-         GROUP BY 1, 2, 3 ORDER BY ${UPSTREAM} ${C}, 2, 3`,
+        `SELECT ${nameOf(UPSTREAM, list)} AS "upstream", ${bucket} AS "bucket", r."durationMs" AS "durationMs", count(*) AS "count" ${from}
+         GROUP BY 1, 2, 3 ORDER BY ${nameOf(UPSTREAM, list)} ${C}, 2, 3`,
         p.values,
       );
       const rows = raw.map((r): UpstreamDurationCount => ({ upstream: r.upstream, bucket: num(r.bucket), durationMs: num(r.durationMs), count: num(r.count) }));
       if (!h) return rows;
       const q = new SqlParams();
-      const extra = [`u."timed" > 0`, `${ROLLUP_UPSTREAM} = ANY(${q.add(names)}::text[])`];
+      const qList = q.add(names);
+      const extra = [`u."timed" > 0`, ...only(ROLLUP_UPSTREAM, qList)];
       if (grid) extra.push(`u."periodStart"::int8 * 60000 >= ${q.add(grid.originMs)}::int8`);
       // Names grouped by bytes (COLLATE "C": the same groups, cheaper comparisons in the sort).
-      const sql = `SELECT ${ROLLUP_UPSTREAM} ${C} AS "upstream", ${grid ? rollupBucket(q, grid) : '0'} AS "bucket", string_agg(u."histogram", ';') AS "histograms"
+      const sql = `SELECT (${nameOf(ROLLUP_UPSTREAM, qList)}) ${C} AS "upstream", ${grid ? rollupBucket(q, grid) : '0'} AS "bucket", string_agg(u."histogram", ';') AS "histograms"
         ${rollupsFrom(q, h, rollupParts(h.plan), extra)} GROUP BY 1, 2`;
       // Rows of the records (the edges, in the order below) and of the histograms, merged per upstream and bucket.
       const cells = new Map<string, Cell<UpstreamDurationCount> & { upstream: string; bucket: number }>();

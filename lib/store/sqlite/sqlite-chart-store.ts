@@ -8,7 +8,7 @@
 // (DurationCount.approximate).
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { BucketGrid, ChartStore, DurationCount, RecordSpan, StatusCount, UpstreamDurationCount, UpstreamTotal } from '../chart-store.ts';
+import { OTHER_UPSTREAMS, type BucketGrid, type ChartStore, type DurationCount, type RecordSpan, type StatusCount, type UpstreamDurationCount, type UpstreamTotal } from '../chart-store.ts';
 import { sqliteFilePath } from '../database-url.ts';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { addEncodedDense, bucketIsExact, bucketValue, denseCounts, type DenseCounts } from '../rollup/duration-histogram.ts';
@@ -191,16 +191,20 @@ export class SqliteChartStore implements ChartStore {
     });
   }
 
-  async upstreamDurationCounts(filter: RecordFilter, grid: BucketGrid | null, upstreams: readonly string[]): Promise<UpstreamDurationCount[]> {
-    if (upstreams.length === 0) return [];
+  async upstreamDurationCounts(filter: RecordFilter, grid: BucketGrid | null, upstreams: readonly string[], o: { others?: boolean } = {}): Promise<UpstreamDurationCount[]> {
+    if (upstreams.length === 0 && !o.others) return [];
     const names = Object.fromEntries(upstreams.map((u, i) => [`up${i}`, u]));
-    const inNames = Object.keys(names).map((k) => `@${k}`).join(', ');
+    const inNames = Object.keys(names).map((k) => `@${k}`).join(', ') || 'NULL';
+    // Which upstream a row counts under: a listed one, else (with `others`) OTHER_UPSTREAMS; without `others` the rest
+    // is left out.
+    const nameOf = (expr: string) => (o.others ? `CASE WHEN ${expr} IN (${inNames}) THEN ${expr} ELSE '${OTHER_UPSTREAMS}' END` : expr);
+    const only = (expr: string) => (o.others ? [] : [`${expr} IN (${inNames})`]);
     const g = grid ? gridParams(grid) : {};
     return this.snapshot(() => {
       const raw = (range: Range | null) => {
-        const { from, params } = this.fromWhere(filter, [`r."durationMs" IS NOT NULL`, `${UPSTREAM} IN (${inNames})`], range);
+        const { from, params } = this.fromWhere(filter, [`r."durationMs" IS NOT NULL`, ...only(UPSTREAM)], range);
         const rows = this.db
-          .prepare(`SELECT ${UPSTREAM} AS "upstream", ${grid ? bucketSql : '0'} AS "bucket", r."durationMs" AS "durationMs", COUNT(*) AS "count" ${from}
+          .prepare(`SELECT ${nameOf(UPSTREAM)} AS "upstream", ${grid ? bucketSql : '0'} AS "bucket", r."durationMs" AS "durationMs", COUNT(*) AS "count" ${from}
             GROUP BY "upstream", "bucket", r."durationMs" ORDER BY "upstream", "bucket", r."durationMs"`)
           .all({ ...params, ...names, ...g }) as { upstream: string; bucket: Num; durationMs: Num; count: Num }[];
         return rows.map((r): UpstreamDurationCount => ({ upstream: r.upstream, bucket: Number(r.bucket), durationMs: Number(r.durationMs), count: Number(r.count) }));
@@ -210,10 +214,10 @@ export class SqliteChartStore implements ChartStore {
       const rows = h.plan.raw.flatMap(raw);
       const histograms = new Map<string, { upstream: string; bucket: number; counts: DenseCounts }>();
       for (const part of rollupParts(h.plan)) {
-        const extra = [`u."timed" > 0`, `${ROLLUP_UPSTREAM} IN (${inNames})`];
+        const extra = [`u."timed" > 0`, ...only(ROLLUP_UPSTREAM)];
         if (grid) extra.push(`u."periodStart" * 60000 >= CAST(@originMs AS INTEGER)`);
         const { from, params } = this.rollupFromWhere(h, part, extra);
-        const sql = `SELECT ${ROLLUP_UPSTREAM} AS "upstream", ${grid ? rollupBucketSql : '0'} AS "bucket", GROUP_CONCAT(u."histogram", ';') AS "histograms"
+        const sql = `SELECT ${nameOf(ROLLUP_UPSTREAM)} AS "upstream", ${grid ? rollupBucketSql : '0'} AS "bucket", GROUP_CONCAT(u."histogram", ';') AS "histograms"
           ${from} GROUP BY "upstream", "bucket"`;
         for (const [upstream, bucket, histogram] of this.db.prepare(sql).raw().all({ ...params, ...names, ...g }) as [string, Num, string][]) {
           const key = `${bucket}|${upstream}`;
