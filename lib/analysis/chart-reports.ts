@@ -2,7 +2,7 @@
 // cut into buckets, then the counted rows turned into series, percentiles and histograms.
 import { OTHER_UPSTREAMS, type ChartStore, type DurationCount, type RecordSpan } from '../store/chart-store.ts';
 import type { RecordFilter } from '../store/queries/record-filter.ts';
-import { chartWindow, filterWindow, type ChartWindow } from './chart-window.ts';
+import { chartWindow, filterWindow, hourlyPoints, MAX_POINTS, type ChartWindow } from './chart-window.ts';
 import { latencyHistogram, type HistogramBin } from './latency-histogram.ts';
 import { percentileSeries, upstreamLatencies, upstreamPercentileSeries, type PercentilePoint, type UpstreamLatency, type UpstreamPoint } from './latency-series.ts';
 import { latencyPercentiles, mergeCounts, type Percentiles } from './percentiles.ts';
@@ -19,11 +19,12 @@ export interface ChartBase {
  * first to the last of them), so the store sees how long a range it counts over (rollups serve ranges over an hour);
  * null when the filter selects no record.
  */
-async function chartBase(store: ChartStore, filter: RecordFilter): Promise<{ base: ChartBase; bounded: RecordFilter } | null> {
+async function chartBase(store: ChartStore, filter: RecordFilter, o: { hourly?: boolean } = {}): Promise<{ base: ChartBase; bounded: RecordFilter } | null> {
   const span = await store.recordSpan(filter);
   if (!span) return null;
   const w = filterWindow(filter, span);
-  return { base: { window: chartWindow(w.fromMs, w.toMs), span }, bounded: { ...filter, since: w.fromMs, until: w.toMs } };
+  const window = chartWindow(w.fromMs, w.toMs, o.hourly ? hourlyPoints(w.toMs - w.fromMs, MAX_POINTS) : MAX_POINTS);
+  return { base: { window, span }, bounded: { ...filter, since: w.fromMs, until: w.toMs } };
 }
 
 /** The window narrowed to the records' (what a rate is over): from the first record to the end of the last one's ms, at least a second. */
@@ -62,7 +63,8 @@ export async function overviewReport(store: ChartStore, filter: RecordFilter): P
   const b = await chartBase(store, filter);
   if (!b) return null;
   const { base, bounded } = b;
-  const [statuses, durations] = await Promise.all([store.statusCounts(bounded, base.window), store.durationCounts(bounded, base.window)]);
+  // The Overview's latency is the window's alone: read over the whole window (hour rollups where they fit), not per bucket.
+  const [statuses, durations] = await Promise.all([store.statusCounts(bounded, base.window), store.upstreamDurationCounts(bounded, null, [], { others: true })]);
   const traffic = trafficSeries(statuses, base.window);
   const active = activeMs(base);
   return {
@@ -96,29 +98,27 @@ export const LATENCY_TABLE_UPSTREAMS = 20;
 export const LATENCY_CHART_UPSTREAMS = 6;
 
 export async function latencyReport(store: ChartStore, filter: RecordFilter, o: { tableUpstreams?: number; chartUpstreams?: number } = {}): Promise<LatencyReport | null> {
-  const b = await chartBase(store, filter);
+  // Percentiles per bucket merge histograms: past 12 h, buckets of whole hours read hour rollups.
+  const b = await chartBase(store, filter, { hourly: true });
   if (!b) return null;
   const { base, bounded } = b;
   const top = await store.topUpstreams(bounded, o.tableUpstreams ?? LATENCY_TABLE_UPSTREAMS);
   const charted = top.slice(0, o.chartUpstreams ?? LATENCY_CHART_UPSTREAMS).map((u) => u.upstream);
-  // Per bucket, the charted upstreams each on their own and every other record together (together: the whole chart);
-  // over the window, the table's upstreams. Durations come as one row per histogram bucket, so per-bucket cells are
-  // kept few: a week of them is ~100k rows to merge.
-  const [rows, perWindow] = await Promise.all([
-    store.upstreamDurationCounts(bounded, base.window, charted, { others: true }),
-    store.upstreamDurationCounts(bounded, null, top.map((u) => u.upstream)),
-  ]);
+  // One read per bucket: the table's upstreams each on their own, every other record together. The table merges an
+  // upstream's buckets, the chart keeps the charted ones', and all of them make the whole (the histograms are the
+  // cost, parsed once).
+  const rows = await store.upstreamDurationCounts(bounded, base.window, top.map((u) => u.upstream), { others: true });
   const durations: DurationCount[] = rows;
-  const perBucket = rows.filter((r) => r.upstream !== OTHER_UPSTREAMS);
+  const perUpstream = rows.filter((r) => r.upstream !== OTHER_UPSTREAMS);
   const all = mergeCounts(durations);
   return {
     ...base,
     overall: latencyPercentiles(all),
     series: percentileSeries(durations, base.window),
     histogram: latencyHistogram(all),
-    upstreams: upstreamLatencies(top, perWindow),
-    upstreamSeries: upstreamPercentileSeries(perBucket, base.window, charted, 'p95'),
+    upstreams: upstreamLatencies(top, perUpstream),
+    upstreamSeries: upstreamPercentileSeries(perUpstream, base.window, charted, 'p95'),
     charted,
-    latencyApproximate: anyApproximate(durations) || anyApproximate(perWindow),
+    latencyApproximate: anyApproximate(durations),
   };
 }

@@ -22,6 +22,18 @@ export function bucketWidthFor(spanMs: number, maxPoints = MAX_POINTS): number {
   return spanMs > MINUTE_BUCKETS_FROM_MS ? Math.max(width, 60_000) : width;
 }
 
+/** Windows longer than this may be charted in buckets of whole hours (see hourlyPoints). */
+export const HOURLY_BUCKETS_FROM_MS = 12 * 3_600_000;
+
+/**
+ * At most `maxPoints` buckets, and for a window past HOURLY_BUCKETS_FROM_MS buckets of an hour at least: what the
+ * hour rollups answer without minute rows (a day of minute rows is ~60k latency histograms to merge, against ~2k hour
+ * rows). For the pages whose every bucket is costly to fill: Balance and Latency.
+ */
+export function hourlyPoints(spanMs: number, maxPoints: number): number {
+  return spanMs > HOURLY_BUCKETS_FROM_MS ? Math.min(maxPoints, Math.ceil(spanMs / 3_600_000)) : maxPoints;
+}
+
 export interface ChartWindow {
   /** The window, [fromMs, toMs). */
   fromMs: number;

@@ -140,7 +140,7 @@ function serviceTargetsOf(cluster: ClusterConfig, podNamespace: string, namespac
 /**
  * Longest window balanced at one-second precision; longer ones count records in slots of a tenth of a bucket, whole
  * minutes at least, which the per-minute rollups answer without reading the records (lib/store/rollup/). Buckets of
- * whole hours (windows past HOURLY_BALANCE_FROM_MS, lib/web/balance-data.ts) are counted in hour slots, which the
+ * whole hours (windows past HOURLY_BUCKETS_FROM_MS, lib/analysis/chart-window.ts) are counted in hour slots, which the
  * hour rollups answer: a week of minute rows is half a million rows at 45 a minute.
  */
 const EXACT_BALANCE_MS = 30 * 60_000;

@@ -1,6 +1,6 @@
 // What the Balance page loads: the analysis's balance report over the page's window, narrowed to its filters.
 import { balanceView, type ClusterView } from '../analysis/balance-view.ts';
-import { chartWindow, filterWindow } from '../analysis/chart-window.ts';
+import { chartWindow, filterWindow, hourlyPoints } from '../analysis/chart-window.ts';
 import { analyseBalance } from '../analysis/run-analysis.ts';
 import { loadSettings } from '../settings.ts';
 import { openAnalysisStore } from '../store/analysis-store.ts';
@@ -8,9 +8,6 @@ import type { RecordFilter } from '../store/queries/record-filter.ts';
 
 /** Balance buckets are wider than other charts' (at most this many): a share needs records to mean something. */
 export const BALANCE_POINTS = 60;
-/** Windows longer than this are balanced in buckets of whole hours, which the hour rollups answer (see
- * balanceSlotSeconds): a day is 24 points, a week 56. */
-export const HOURLY_BALANCE_FROM_MS = 12 * 3_600_000;
 
 export interface BalanceData {
   fromMs: number;
@@ -32,8 +29,9 @@ export async function loadBalance(filter: RecordFilter): Promise<BalanceData | n
     const range = await store.recordTimeRange({ before: filter.until ?? Date.now() + 5 * 60_000 });
     if (!range) return null;
     const { fromMs, toMs } = filterWindow(filter, { firstMs: range.fromMs, lastMs: range.toMs - 1 });
-    const span = toMs - fromMs;
-    const { bucketMs } = chartWindow(fromMs, toMs, span > HOURLY_BALANCE_FROM_MS ? Math.min(BALANCE_POINTS, Math.ceil(span / 3_600_000)) : BALANCE_POINTS);
+    // Past 12 h in buckets of whole hours, counted in hour slots the hour rollups answer (see balanceSlotSeconds): a
+    // day is 24 points, a week 56.
+    const { bucketMs } = chartWindow(fromMs, toMs, hourlyPoints(toMs - fromMs, BALANCE_POINTS));
     const run = await analyseBalance(store, { fromMs, toMs, bucketMs });
     return {
       fromMs: run.balance.fromMs, toMs: run.balance.toMs, bucketMs,
