@@ -28,8 +28,12 @@ export const WRITE_LOCK_KEY = '7354411300120250001';
 /** BEGIN for a writing transaction, with the write lock taken. */
 export const WRITE_BEGIN = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`;
 
-/** BEGIN for the reads of one answer: one snapshot across its statements (rollups and records seen at one moment). */
-export const SNAPSHOT_BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+/**
+ * BEGIN for the reads of one answer: one snapshot across its statements (rollups and records seen at one moment). Its
+ * sorts get 32 MB each (SET LOCAL: this transaction only, so a pooler in transaction mode is fine): grouping a week of
+ * rollup histograms is ~4 MB, and the server's default 4 MB sent that sort to disk.
+ */
+export const SNAPSHOT_BEGIN = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '32MB'`;
 
 const sharedPools = new Map<string, pg.Pool>();
 
