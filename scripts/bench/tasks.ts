@@ -10,6 +10,7 @@ import { importLines } from '../../lib/ingest/import-lines.ts';
 import { readLineBatches } from '../../lib/ingest/read-lines.ts';
 import { openIngestStore } from '../../lib/store/ingest-store.ts';
 import { deployMigrations } from '../../lib/store/migrate.ts';
+import { openRollupMaintenance } from '../../lib/store/rollup/rollup-maintenance.ts';
 import { insertRecordSql, recordParams } from '../../lib/store/sqlite/sqlite-ingest-store.ts';
 import { openAnalysisStore } from '../../lib/store/analysis-store.ts';
 import { analyse } from '../../lib/analysis/run-analysis.ts';
@@ -91,6 +92,7 @@ async function attributedDatabase(): Promise<{ url: string; records: number; fro
   await deployMigrations(`file:${file}`);
   const db = new Database(file);
   const t0 = 0;
+  let attributed = false;
   if (!(db.prepare(`SELECT COUNT(*) AS n FROM "PodIp"`).get() as { n: number }).n) {
     const ips = (db.prepare(`SELECT DISTINCT "upstreamIp" AS ip FROM "AccessRecord" WHERE "upstreamIp" IS NOT NULL`).all() as { ip: string }[]).map((r) => r.ip);
     db.transaction(() => {
@@ -104,9 +106,16 @@ async function attributedDatabase(): Promise<{ url: string; records: number; fro
         db.prepare(`UPDATE "AccessRecord" SET "upstreamKind" = 'pod', "upstreamNamespace" = 'default', "upstreamPod" = ? WHERE "upstreamIp" = ?`).run(pod, ip);
       }
     })();
+    attributed = true;
   }
   const r = db.prepare(`SELECT COUNT(*) AS n, MIN("startTime") AS f, MAX("startTime") AS t FROM "AccessRecord"`).get() as { n: number; f: number; t: number };
   db.close();
+  if (attributed) {
+    // The rollups counted the records before they were attributed: count them again, as the collector's would be.
+    const rollups = await openRollupMaintenance(`file:${file}`);
+    await rollups.rebuild({ fromMs: Number(r.f), toMs: Number(r.t) + 1 });
+    await rollups.close();
+  }
   return { url: `file:${file}`, records: r.n, fromMs: Number(r.f), toMs: Number(r.t) + 1 };
 }
 
