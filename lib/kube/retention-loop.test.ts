@@ -47,7 +47,7 @@ describe('retention loop', () => {
   it('runs at once, then every interval; logs what it deleted', async () => {
     const f = fakeOpen(1200);
     const logs: string[] = [];
-    const loop = startRetentionLoop('file:unused', { policy: POLICY, everyMs: 150, log: (l) => logs.push(l), open: f.open, prune: { pauseMs: 0 } });
+    const loop = startRetentionLoop('file:unused', { policy: POLICY, everyMs: 150, log: (l) => logs.push(l), open: f.open, openRollups: null, prune: { pauseMs: 0 } });
     await pause(520);
     await loop.stop();
     assert.ok(f.opened.length >= 3 && f.opened.length <= 5, `${f.opened.length} runs`);
@@ -60,7 +60,7 @@ describe('retention loop', () => {
 
   it('stop() ends a run between two batches', async () => {
     const f = fakeOpen(1_000_000, 5);
-    const loop = startRetentionLoop('file:unused', { policy: POLICY, open: f.open, prune: { maxBatch: 100, pauseMs: 20 } });
+    const loop = startRetentionLoop('file:unused', { policy: POLICY, open: f.open, openRollups: null, prune: { maxBatch: 100, pauseMs: 20 } });
     await pause(150);
     const started = Date.now();
     await loop.stop();
@@ -72,7 +72,7 @@ describe('retention loop', () => {
     const logs: string[] = [];
     let tries = 0;
     const loop = startRetentionLoop('file:unused', {
-      policy: POLICY, everyMs: 50, log: (l) => logs.push(l),
+      policy: POLICY, everyMs: 50, log: (l) => logs.push(l), openRollups: null,
       open: async () => {
         tries++;
         throw new Error('disk I/O error');
