@@ -64,7 +64,7 @@ export async function overviewReport(store: ChartStore, filter: RecordFilter): P
   if (!b) return null;
   const { base, bounded } = b;
   // The Overview's latency is the window's alone: read over the whole window (hour rollups where they fit), not per bucket.
-  const [statuses, durations] = await Promise.all([store.statusCounts(bounded, base.window), store.upstreamDurationCounts(bounded, null, [], { others: true })]);
+  const [statuses, durations] = await Promise.all([store.statusCounts(bounded, base.window), store.durationCounts(bounded, null)]);
   const traffic = trafficSeries(statuses, base.window);
   const active = activeMs(base);
   return {

@@ -59,8 +59,8 @@ export interface ChartStore {
   /** The first and last start times of the records the filter selects; null when it selects none with a start time. */
   recordSpan(filter: RecordFilter): Promise<RecordSpan | null>;
   statusCounts(filter: RecordFilter, grid: BucketGrid): Promise<StatusCount[]>;
-  /** Records without a duration are left out. */
-  durationCounts(filter: RecordFilter, grid: BucketGrid): Promise<DurationCount[]>;
+  /** Records without a duration are left out; a null grid puts every record in bucket 0. */
+  durationCounts(filter: RecordFilter, grid: BucketGrid | null): Promise<DurationCount[]>;
   /** The busiest upstreams, most records first (ties by name); records without an upstream are left out. */
   topUpstreams(filter: RecordFilter, limit: number): Promise<UpstreamTotal[]>;
   /**

@@ -128,34 +128,11 @@ export class PostgresChartStore implements ChartStore {
     });
   }
 
-  async durationCounts(filter: RecordFilter, grid: BucketGrid): Promise<DurationCount[]> {
-    checkGrid(grid);
-    return this.answer(filter, grid, async (c, h) => {
-      const p = new SqlParams();
-      const raw = `SELECT ${recordBucket(p, grid)} AS "bucket", r."durationMs" AS "durationMs", count(*) AS "count"
-        ${recordsFrom(p, filter, [`r."durationMs" IS NOT NULL`], h?.plan.raw)} GROUP BY 1, 2 ORDER BY 1, 2`;
-      const rows = (await c.query(raw, p.values)).rows.map((r): DurationCount => ({ bucket: num(r.bucket), durationMs: num(r.durationMs), count: num(r.count) }));
-      if (!h) return rows;
-      // Rows of the records (the edges, by bucket and duration) and of the histograms, merged in that order.
-      // One string per bucket: the server joins the rows' histograms, far fewer values to hand over than rows.
-      const q = new SqlParams();
-      const sql = `SELECT ${rollupBucket(q, grid)} AS "bucket", string_agg(u."histogram", ';') AS "histograms"
-        ${rollupsFrom(q, h, rollupParts(h.plan), [`u."timed" > 0`, `u."periodStart"::int8 * 60000 >= ${q.add(grid.originMs)}::int8`])} GROUP BY 1`;
-      const cells = new Map<number, Cell<DurationCount>>();
-      const cell = (bucket: number) => {
-        let x = cells.get(bucket);
-        if (!x) cells.set(bucket, (x = { raw: [], counts: denseCounts() }));
-        return x;
-      };
-      for (const r of rows) cell(r.bucket).raw.push(r);
-      for (const [b, text] of (await c.query<[string, string]>({ text: sql, values: q.values, rowMode: 'array' })).rows) addEncodedDense(cell(num(b)).counts, text);
-      const out: DurationCount[] = [];
-      for (const bucket of [...cells.keys()].sort((a, b) => a - b)) {
-        emitCell(cells.get(bucket)!, out, (durationMs, count, exact) => (exact ? { bucket, durationMs, count } : { bucket, durationMs, count, approximate: true }));
-      }
-      return out;
-    });
+  async durationCounts(filter: RecordFilter, grid: BucketGrid | null): Promise<DurationCount[]> {
+    // Every record under one name: the upstream read, with no upstream listed.
+    return (await this.upstreamDurationCounts(filter, grid, [], { others: true })).map(({ upstream: _, ...row }) => row);
   }
+
 
   async topUpstreams(filter: RecordFilter, limit: number): Promise<UpstreamTotal[]> {
     const n = Math.max(1, Math.floor(limit));

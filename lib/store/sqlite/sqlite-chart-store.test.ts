@@ -9,13 +9,6 @@ import { tempSqliteDatabase, type TempDatabase } from '../../testing/temp-databa
 import { sqliteFilePath } from '../database-url.ts';
 import { deployMigrations } from '../migrate.ts';
 import { openSqliteChartStore, type SqliteChartStore } from './sqlite-chart-store.ts';
-import { SqliteIngestStore } from './sqlite-ingest-store.ts';
-import { HOUR, ingestRandom, randomRecords } from '../rollup/random-records.ts';
-import { HISTOGRAM_MAX_RELATIVE_ERROR } from '../rollup/duration-histogram.ts';
-import type { StatusCount } from '../chart-store.ts';
-import type { RecordFilter } from '../queries/record-filter.ts';
-import { chartWindow } from '../../analysis/chart-window.ts';
-import { latencyPercentiles, mergeCounts } from '../../analysis/percentiles.ts';
 
 describe('SqliteChartStore', () => {
   let temp: TempDatabase;

@@ -126,38 +126,11 @@ export class SqliteChartStore implements ChartStore {
     });
   }
 
-  async durationCounts(filter: RecordFilter, grid: BucketGrid): Promise<DurationCount[]> {
-    const g = gridParams(grid);
-    return this.snapshot(() => {
-      const raw = (range: Range | null) => {
-        const { from, params } = this.fromWhere(filter, [`r."durationMs" IS NOT NULL`], range);
-        const rows = this.db
-          .prepare(`SELECT ${bucketSql} AS "bucket", r."durationMs" AS "durationMs", COUNT(*) AS "count" ${from}
-            GROUP BY "bucket", r."durationMs" ORDER BY "bucket", r."durationMs"`)
-          .all({ ...params, ...g }) as { bucket: Num; durationMs: Num; count: Num }[];
-        return rows.map((r): DurationCount => ({ bucket: Number(r.bucket), durationMs: Number(r.durationMs), count: Number(r.count) }));
-      };
-      const h = this.hybrid(filter, grid);
-      if (!h) return raw(null);
-      const rows = h.plan.raw.flatMap(raw);
-      const histograms = new Map<number, DenseCounts>();
-      for (const part of rollupParts(h.plan)) {
-        const { from, params } = this.rollupFromWhere(h, part, [`u."timed" > 0`, `u."periodStart" * 60000 >= CAST(@originMs AS INTEGER)`]);
-        // One string per bucket (GROUP_CONCAT): SQLite joins the rows' histograms far faster than it hands over rows.
-        const sql = `SELECT ${rollupBucketSql} AS "bucket", GROUP_CONCAT(u."histogram", ';') AS "histograms" ${from} GROUP BY "bucket"`;
-        for (const [b, text] of this.db.prepare(sql).raw().all({ ...params, ...g }) as [Num, string][]) {
-          const bucket = Number(b);
-          let counts = histograms.get(bucket);
-          if (!counts) histograms.set(bucket, (counts = denseCounts()));
-          addEncodedDense(counts, text);
-        }
-      }
-      for (const [bucket, counts] of histograms) {
-        forEachBucket(counts, (durationMs, count, exact) => rows.push(exact ? { bucket, durationMs, count } : { bucket, durationMs, count, approximate: true }));
-      }
-      return rows.sort((a, b) => a.bucket - b.bucket || a.durationMs - b.durationMs);
-    });
+  async durationCounts(filter: RecordFilter, grid: BucketGrid | null): Promise<DurationCount[]> {
+    // Every record under one name: the upstream read, with no upstream listed.
+    return (await this.upstreamDurationCounts(filter, grid, [], { others: true })).map(({ upstream: _, ...row }) => row);
   }
+
 
   async topUpstreams(filter: RecordFilter, limit: number): Promise<UpstreamTotal[]> {
     const n = Math.max(1, Math.floor(limit));
