@@ -141,3 +141,24 @@ test('ambiguous fields: null in their columns, listed by key, with their alterna
     },
   });
 });
+
+test('a value too long to index (a hostile X-Request-ID, a forged host or cluster) is kept in extra, not its column', () => {
+  const longId = 'é'.repeat(513); // 1,026 UTF-8 bytes in 513 characters: the byte count decides
+  const host = `/run/envoy/${'s'.repeat(300)}.sock`; // a socket path: the only address form this long
+  const line = `[2025-12-16T10:05:56.365Z] "GET /a HTTP/1.1" 200 1 2 ${longId} "curl" "-" ${host} ${'c'.repeat(257)} -`;
+  const r = recordOf({ type: 'text', text: SEED_FORMAT }, line);
+  assert.equal(r.requestId, null);
+  assert.equal(r.upstreamHost, null);
+  assert.equal(r.upstreamIp, null);
+  assert.equal(r.upstreamCluster, null);
+  assert.equal(r.path, '/a');
+  assert.equal(r.status, 200);
+  assert.equal(r.extra!['REQ(X-REQUEST-ID)'], longId);
+  assert.equal(r.extra!['UPSTREAM_HOST'], host);
+  assert.deepEqual(r.extra!['$notIndexed'], ['REQ(X-REQUEST-ID)', 'UPSTREAM_HOST', 'UPSTREAM_CLUSTER']);
+  // At the limit, a value stays in its column.
+  const ok = recordOf({ type: 'text', text: SEED_FORMAT }, line.replace(longId, 'é'.repeat(512)).replace(host, '10.0.0.1:80').replace('c'.repeat(257), 'c'.repeat(256)));
+  assert.equal(ok.requestId, 'é'.repeat(512));
+  assert.equal(ok.upstreamCluster, 'c'.repeat(256));
+  assert.equal(ok.extra, null);
+});

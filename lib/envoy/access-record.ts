@@ -32,9 +32,23 @@ export interface AccessRecord {
   downstreamRemoteIp: string | null;
   /** Keys of fields the line's possible splits disagree on. */
   ambiguousFields: string[] | null;
-  /** Remaining fields keyed by operator; `$alternatives` holds what ambiguous fields could be. */
+  /**
+   * Remaining fields keyed by operator; `$alternatives` holds what ambiguous fields could be, `$notIndexed` the keys of
+   * values too long for their indexed column (see INDEXED_MAX_BYTES), which are kept here instead.
+   */
   extra: Record<string, unknown> | null;
 }
+
+/**
+ * The most UTF-8 bytes a value may have in a column the store indexes or keys rollups by. A PostgreSQL btree entry
+ * holds at most 2,704 bytes, so one longer value (a client's X-Request-ID, or a forged line) would fail its whole
+ * ingest transaction. A longer value is kept in `extra` under its key and listed in `extra.$notIndexed`; real ones are
+ * far shorter (a request id is a UUID; hosts, clusters and flags are Envoy's own).
+ */
+export const INDEXED_MAX_BYTES: Readonly<Partial<Record<Column, number>>> = { requestId: 1024, upstreamHost: 256, upstreamCluster: 256, responseFlags: 256 };
+
+/** Whether `v` is over `max` UTF-8 bytes (counted only when its length allows it: at most 3 bytes per UTF-16 unit). */
+const overBytes = (v: string, max: number) => v.length * 3 > max && Buffer.byteLength(v, 'utf8') > max;
 
 type Column = 'startTime' | 'method' | 'path' | 'protocol' | 'status' | 'bytesReceived' | 'bytesSent' | 'durationMs'
   | 'upstreamServiceTimeMs' | 'requestId' | 'userAgent' | 'forwardedFor' | 'authority' | 'upstreamHost'
@@ -110,6 +124,13 @@ export function recordMapper(format: CompiledFormat): RecordMapper {
           continue;
         }
         if (v === null) continue;
+        const max = INDEXED_MAX_BYTES[column];
+        if (max !== undefined && typeof v === 'string' && overBytes(v, max)) {
+          const extra = (r.extra ??= {});
+          extra[keys[i]!] = v;
+          ((extra['$notIndexed'] ??= []) as string[]).push(keys[i]!);
+          continue;
+        }
         switch (column) {
           case 'startTime':
             if (isInstant(v)) {

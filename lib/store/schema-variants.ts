@@ -32,6 +32,12 @@ export const schemaVariants: Record<DatabaseKind, SchemaVariant> = {
 const header =
   '// GENERATED from prisma/schema.prisma by `npm run db:schemas`: edit that file, not this one.\n';
 
+/**
+ * Indexes PostgreSQL cannot hold: a btree entry there is at most 2,704 bytes, and an index on text a client controls
+ * (a logged path) would make ingest fail on the first longer value. Marked `// SQLite only` on the index line.
+ */
+const SQLITE_ONLY = /(?:^[ \t]*\/\/\/.*\n)*^[ \t]*@@index\(.*\/\/ SQLite only.*\n/gm;
+
 /** The PostgreSQL schema text for a given SQLite schema text. */
 export function postgresqlSchemaFrom(sqliteSchema: string): string {
   const datasource = /datasource\s+db\s*\{[^}]*provider\s*=\s*"sqlite"[^}]*\}/;
@@ -43,6 +49,8 @@ export function postgresqlSchemaFrom(sqliteSchema: string): string {
     sqliteSchema
       .replace(datasource, (block) => block.replace('"sqlite"', '"postgresql"'))
       .replace(output, '$1"../../lib/generated/prisma-postgresql"')
+      // An index marked `// SQLite only`, with the doc comment above it, is left out (see SQLITE_ONLY).
+      .replace(SQLITE_ONLY, '')
   );
 }
 
