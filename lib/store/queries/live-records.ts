@@ -4,8 +4,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { recordWhere, type RecordFilter } from './record-filter.ts';
 import { toRecordView, type RecordView } from './record-view.ts';
-
-const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
+import { sourceFields } from './records.ts';
 
 /** The highest record id stored; 0 when there are none. (The first by id, descending: one index entry, where
  * Prisma's aggregate `_max` reads every id.) */

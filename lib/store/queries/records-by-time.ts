@@ -5,6 +5,7 @@ import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { AccessRecordWhereInput } from '../../generated/prisma/models.ts';
 import { recordWhere, type RecordFilter } from './record-filter.ts';
 import { toRecordView, type RecordView } from './record-view.ts';
+import { sourceFields } from './records.ts';
 
 /** Where the previous page ended: its last record's start time (null: an untimed record) and id. */
 export interface TimeCursor {
@@ -17,8 +18,6 @@ export interface TimePage {
   /** Pass as `before` for the next (older) page; null at the end. */
   next: TimeCursor | null;
 }
-
-const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
 
 /**
  * One page of the filter's records, newest start first (ties: newest id first), after `before`.

@@ -5,7 +5,8 @@ import { toRecordView, type RecordView } from './record-view.ts';
 
 export type { RecordFilter };
 
-const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
+/** The source columns a record view shows (see toRecordView). */
+export const sourceFields = { select: { namespace: true, pod: true, container: true, containerId: true, location: true, key: true } } as const;
 
 const whereOf = recordWhere;
 

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { decodeHistogram, encodeHistogram, mergeCounts } from '../rollup/duration-histogram.ts';
-import { HOUR_MINUTES, HOUR_MS, MINUTE_MS, RollupAccumulator, type RollupDelta } from '../rollup/rollup-accumulator.ts';
+import { HOUR_MINUTES, HOUR_MS, MINUTE_MS, RollupAccumulator, type RollupAttribution, type RollupDelta, type RollupRecord } from '../rollup/rollup-accumulator.ts';
 import { rollupsAnswer } from '../rollup/rollup-filter.ts';
 import type { Range } from '../rollup/rollup-plan.ts';
 import type { RebuildOptions, RebuildResult, RollupMaintenance, RollupStatus } from '../rollup/rollup-maintenance.ts';
@@ -27,21 +27,8 @@ const ROLLUP_RECORD_COLUMNS = quoted([
   'upstreamKind', 'upstreamNamespace', 'upstreamPod', 'upstreamService', 'upstreamAmbiguous',
 ]);
 
-interface RecordRow {
-  sourceId: number;
-  startTime: number | null;
-  durationMs: number | null;
-  status: number | null;
-  responseFlags: string | null;
-  upstreamCluster: string | null;
-  upstreamHost: string | null;
-  upstreamIp: string | null;
-  upstreamKind: string | null;
-  upstreamNamespace: string | null;
-  upstreamPod: string | null;
-  upstreamService: string | null;
-  upstreamAmbiguous: number | null;
-}
+/** A record as the rebuild reads it back: what a rollup counts (SQLite hands booleans over as numbers). */
+type RecordRow = { sourceId: number } & RollupRecord & RollupAttribution;
 
 /**
  * The state row as the rollups migration writes it, for a database that lost it: every record so far counts as handled
