@@ -31,3 +31,6 @@ export function searchParamsRecord(search: URLSearchParams): Record<string, stri
 export function isMissingTable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2021';
 }
+
+/** Prisma's messages quote the calling code first; the cause is the last line. */
+export const lastLine = (message: string): string => message.trim().split('\n').at(-1)?.trim() ?? '';

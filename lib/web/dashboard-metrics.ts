@@ -1,6 +1,7 @@
 // What /metrics reports: ingest totals (lines read, records, rejects, gaps, other lines), each running collector's
 // streams, rate and lag, open findings by severity, and the API routes' durations, in Prometheus text.
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { lastLine } from './api-response.ts';
 import { collectionRows } from '../store/queries/collection-status.ts';
 import { openFindingCounts } from '../store/queries/finding-counts.ts';
 import { ingestTotals } from '../store/queries/ingest-totals.ts';
@@ -65,5 +66,3 @@ export async function dashboardMetricsText(prisma: PrismaClient | (() => PrismaC
   ]);
 }
 
-/** Prisma's messages quote the calling code first; the cause is the last line. */
-const lastLine = (message: string) => message.trim().split('\n').at(-1)?.trim() ?? '';

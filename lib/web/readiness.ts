@@ -1,6 +1,7 @@
 // /readyz: ready when the database answers a trivial query and holds the schema (the Finding table, the newest
 // migration's); otherwise why not, for a 503. Reasons name no path or credential: the probe answers without auth.
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { lastLine } from './api-response.ts';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -46,5 +47,3 @@ export async function readinessResponse(prisma: PrismaClient | (() => PrismaClie
   });
 }
 
-/** Prisma's messages quote the calling code first; the cause is the last line. */
-const lastLine = (message: string) => message.trim().split('\n').at(-1)?.trim() ?? '';
