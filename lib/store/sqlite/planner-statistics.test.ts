@@ -5,9 +5,13 @@ import Database from 'better-sqlite3';
 import { after, test } from 'node:test';
 import type { AccessRecord } from '../../envoy/access-record.ts';
 import { sqliteFilePath } from '../database-url.ts';
-import { openIngestStore } from '../ingest-store.ts';
 import { tempSqliteDatabase } from '../../testing/temp-database.ts';
-import { MIN_NEW_ROWS, PlannerStatistics } from './planner-statistics.ts';
+import { deployMigrations } from '../migrate.ts';
+import { PlannerStatistics } from './planner-statistics.ts';
+import { SqliteIngestStore } from './sqlite-ingest-store.ts';
+
+/** The refresh threshold these tests use (the default, a million records, would take a minute to reach). */
+const EVERY = 50_000;
 
 const db = tempSqliteDatabase('planner-statistics');
 after(() => db.remove());
@@ -32,21 +36,22 @@ const analyzedRows = (file: string) => {
 
 test('ingest analyzes once the table has doubled; a rare path then uses the path index', async () => {
   const file = sqliteFilePath(db.url);
-  const store = await openIngestStore(db.url);
+  await deployMigrations(db.url);
+  const store = new SqliteIngestStore(db.url, { analyzeAfterRows: EVERY });
   const { sourceId } = await store.openSource({ key: 'file:/a', kind: 'file', location: '/a', format: 'f' });
   let seq = 0;
   const write = async (n: number) => {
     const records = Array.from({ length: n }, () => ({ seq: ++seq, record: record(seq) }));
     await store.writeBatch(sourceId, { records, rejects: [], checkpoint: { linesRead: seq, bytesRead: seq, fingerprint: null, watermark: null, watermarkCount: 0 } });
   };
-  await write(MIN_NEW_ROWS - 1);
+  await write(EVERY - 1);
   assert.equal(analyzedRows(file), null, 'not yet: too few new rows');
   await write(1);
-  assert.equal(analyzedRows(file), MIN_NEW_ROWS);
-  await write(MIN_NEW_ROWS - 1);
-  assert.equal(analyzedRows(file), MIN_NEW_ROWS, 'not doubled yet');
+  assert.equal(analyzedRows(file), EVERY);
+  await write(EVERY - 1);
+  assert.equal(analyzedRows(file), EVERY, 'not doubled yet');
   await write(1);
-  assert.equal(analyzedRows(file), 2 * MIN_NEW_ROWS);
+  assert.equal(analyzedRows(file), 2 * EVERY);
   await store.close();
 
   const d = new Database(file, { readonly: true });
@@ -62,10 +67,10 @@ test('a database analyzed before keeps its figure; one never analyzed but large 
   const mem = new Database(':memory:');
   mem.exec('CREATE TABLE "AccessRecord" ("id" INTEGER PRIMARY KEY, "path" TEXT); CREATE INDEX "p" ON "AccessRecord"("path")');
   const insert = mem.prepare('INSERT INTO "AccessRecord" ("path") VALUES (?)');
-  mem.transaction(() => { for (let i = 0; i < MIN_NEW_ROWS; i++) insert.run(`/${i % 10}`); })();
-  const stats = new PlannerStatistics(mem);
+  mem.transaction(() => { for (let i = 0; i < EVERY; i++) insert.run(`/${i % 10}`); })();
+  const stats = new PlannerStatistics(mem, { minNewRows: EVERY });
   assert.equal(stats.stale(), false, 'nothing new yet');
   assert.equal(stats.noteInserted(1), true, 'large and never analyzed: analyzed at once');
-  assert.equal(new PlannerStatistics(mem).noteInserted(1), false, 'analyzed before, 1 row new');
+  assert.equal(new PlannerStatistics(mem, { minNewRows: EVERY }).noteInserted(1), false, 'analyzed before, 1 row new');
   mem.close();
 });

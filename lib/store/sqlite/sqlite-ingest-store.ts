@@ -61,9 +61,10 @@ export class SqliteIngestStore implements IngestStore {
   private readonly writeTx: (items: { sourceId: number; batch: IngestBatch }[]) => BatchResult[];
   private readonly statistics: PlannerStatistics;
 
-  constructor(databaseUrl: string) {
+  /** `analyzeAfterRows`: how many new records refresh the planner's statistics (see PlannerStatistics; tests lower it). */
+  constructor(databaseUrl: string, o: { analyzeAfterRows?: number } = {}) {
     this.db = openSqlite(databaseUrl);
-    this.statistics = new PlannerStatistics(this.db);
+    this.statistics = new PlannerStatistics(this.db, o.analyzeAfterRows !== undefined ? { minNewRows: o.analyzeAfterRows } : {});
     this.insertRecord = this.db.prepare(insertRecordSql);
     this.insertReject = this.db.prepare(
       `INSERT INTO "RejectedLine" ("sourceId", "seq", "reason", "column", "raw", "rawLength", "createdAt")
