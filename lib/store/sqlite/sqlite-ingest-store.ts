@@ -12,7 +12,6 @@ import type { RollupAccumulator } from '../rollup/rollup-accumulator.ts';
 import {
   MAX_REJECTED_RAW, type Attribution, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type SourceIdentity,
 } from '../ingest-store.ts';
-import { PlannerStatistics } from './planner-statistics.ts';
 import { SqliteRollupWriter } from './sqlite-rollups.ts';
 
 const recordColumns = [
@@ -59,12 +58,9 @@ export class SqliteIngestStore implements IngestStore {
   private readonly upsertCheckpoint: Database.Statement;
   private readonly rollups: SqliteRollupWriter;
   private readonly writeTx: (items: { sourceId: number; batch: IngestBatch }[]) => BatchResult[];
-  private readonly statistics: PlannerStatistics;
 
-  /** `analyzeAfterRows`: how many new records refresh the planner's statistics (see PlannerStatistics; tests lower it). */
-  constructor(databaseUrl: string, o: { analyzeAfterRows?: number } = {}) {
+  constructor(databaseUrl: string) {
     this.db = openSqlite(databaseUrl);
-    this.statistics = new PlannerStatistics(this.db, o.analyzeAfterRows !== undefined ? { minNewRows: o.analyzeAfterRows } : {});
     this.insertRecord = this.db.prepare(insertRecordSql);
     this.insertReject = this.db.prepare(
       `INSERT INTO "RejectedLine" ("sourceId", "seq", "reason", "column", "raw", "rawLength", "createdAt")
@@ -165,9 +161,7 @@ export class SqliteIngestStore implements IngestStore {
   }
 
   async writeBatches(items: { sourceId: number; batch: IngestBatch }[]): Promise<BatchResult[]> {
-    const results = this.writeTx(items);
-    this.statistics.noteInserted(results.reduce((n, r) => n + r.recordsAdded, 0));
-    return results;
+    return this.writeTx(items);
   }
 
   async close(): Promise<void> {
