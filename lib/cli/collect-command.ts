@@ -1,5 +1,6 @@
 // envoy-lens collect: follows the Envoy containers of a cluster into the database until SIGINT/SIGTERM, then commits
 // what it read and exits 0. `--status` prints what a running collector last reported.
+import v8 from 'node:v8';
 import { formatText } from '../envoy/format-text.ts';
 import type { FormatSpec } from '../envoy/compile-format.ts';
 import { Collector } from '../kube/collector.ts';
@@ -33,6 +34,18 @@ export interface CollectOptions {
   suppress?: string[];
   /** What the collector prunes, at start and every ~10 minutes; nothing when undefined. */
   retention?: RetentionPolicy;
+}
+
+/**
+ * Has V8 collect this process's old generation sooner (a collector is long-running and, in the DaemonSet, has a
+ * 512 MiB limit). Every parsed line lives until its batch commits, long enough to be promoted, so the old generation
+ * fills with short-lived garbage, and by default V8 lets it grow to several times the live heap before a full
+ * collection. Measured with the soak on a busy machine (one core taken by another process): RSS peaked at 558 MB
+ * with the default and 390 MB with growth held to 1.5 times, every line stored either way; catch-up took 5% longer.
+ * (--optimize-for-size held it too, but cost catch-up 35%.) Set at run time: V8 reads it at each collection.
+ */
+export function preferSmallHeap(): void {
+  v8.setFlagsFromString('--heap-growing-percent=50');
 }
 
 export async function runCollect(o: CollectOptions, log: (line: string) => void, signal: AbortSignal): Promise<void> {

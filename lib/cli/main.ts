@@ -10,7 +10,7 @@ import { compiledFormatFrom } from './format-option.ts';
 import { runImport } from './import-command.ts';
 import { runParse } from './parse-command.ts';
 import { runSimulate } from './simulate-command.ts';
-import { printCollectStatus, runCollect } from './collect-command.ts';
+import { preferSmallHeap, printCollectStatus, runCollect } from './collect-command.ts';
 import { DEFAULT_CONTAINERS } from '../kube/collector.ts';
 import { parseTimeOption } from './time-option.ts';
 import { UsageError } from './usage-error.ts';
@@ -124,6 +124,7 @@ export function buildProgram(): Command {
       if (opts.namespace && opts.allNamespaces) throw new UsageError('give either --namespace or --all-namespaces, not both');
       const format = opts.format !== undefined || opts.config !== undefined ? compiledFormatFrom(opts).spec : undefined;
       const retention = retentionFromFlags(opts, loadSettings().retention);
+      preferSmallHeap();
       await untilSignalled((signal) =>
         runCollect({
           databaseUrl: db, allNamespaces: Boolean(opts.allNamespaces), history: opts.history !== false, retention,
