@@ -40,10 +40,11 @@ before(async () => {
   d.prepare(`INSERT INTO "RejectedLine" ("sourceId", "seq", "reason", "raw", "rawLength", "createdAt") VALUES (1, 100, 'r', 'x', 1, ?)`).run(now - 9 * DAY);
   d.prepare(`INSERT INTO "PodIp" ("ip", "namespace", "pod", "podUid", "fromTime", "toTime") VALUES ('10.0.0.1', 'ns', 'p', 'u', ?, ?)`).run(now - 20 * DAY, now - 8 * DAY);
   const minute = Math.floor(now / 60_000);
-  const rollup = d.prepare(`INSERT INTO "RecordRollup" ("periodMinutes", "periodStart", "sourceId") VALUES (?, ?, 1)`);
-  rollup.run(1, minute - 40 * 1440); // a minute row 40 days old: past 30d
-  rollup.run(1, minute - 1440);
-  rollup.run(60, Math.floor(minute / 60) * 60 - 40 * 1440); // an hour row 40 days old: within 400d
+  const rollup = (table: string, periodMinutes: number, start: number) =>
+    d.prepare(`INSERT INTO "${table}" ("periodMinutes", "periodStart", "sourceId") VALUES (?, ?, 1)`).run(periodMinutes, start);
+  rollup('RecordRollup', 1, minute - 40 * 1440); // a minute row 40 days old: past 30d
+  rollup('RecordRollup', 1, minute - 1440);
+  rollup('RecordRollupHour', 60, Math.floor(minute / 60) * 60 - 40 * 1440); // an hour row 40 days old: within 400d
   d.close();
 });
 after(() => db.remove());
@@ -60,13 +61,14 @@ test('--dry-run prints, per table, what would go, and deletes nothing', () => {
   assert.match(table('IngestGap')!, /would delete 0 /);
   assert.match(table('PodIp')!, /would delete 1 /);
   assert.match(table('KubeObject')!, /would delete 0 /);
-  assert.match(table('RecordRollup (1m)')!, /would delete 1 /);
-  assert.match(table('RecordRollup (1h)')!, /would delete 0 /);
+  assert.match(table('RecordRollup')!, /would delete 1 /);
+  assert.match(table('RecordRollupHour')!, /would delete 0 /);
   // The records were written straight into the table, so no rollup counts them yet: the prune would count them first.
   assert.ok(lines.includes('first: would count into the rollups 6 records stored without them'), r.stdout);
   assert.equal(lines.at(-1), 'total: would delete 6 rows');
   assert.equal(count('AccessRecord'), 6);
-  assert.equal(count('RecordRollup'), 3);
+  assert.equal(count('RecordRollup'), 2);
+  assert.equal(count('RecordRollupHour'), 1);
 });
 
 test('flags over the defaults, off skips, then the deletion', () => {
@@ -74,7 +76,7 @@ test('flags over the defaults, off skips, then the deletion', () => {
   assert.equal(keep.status, 0, keep.stderr);
   assert.match(keep.stdout, /records kept 36h, minute rollups off, hour rollups 400d/);
   assert.match(keep.stdout, /AccessRecord\s+would delete 5 /);
-  assert.match(keep.stdout, /RecordRollup \(1m\)\s+skipped: kept forever/);
+  assert.match(keep.stdout, /RecordRollup\s+skipped: kept forever/);
   const run = cli('--retain-records', '36h');
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^pruned \(records kept 36h/m);
@@ -82,9 +84,10 @@ test('flags over the defaults, off skips, then the deletion', () => {
   assert.match(run.stdout, /^first: counted 6 records into the rollups, so long-range charts keep them$/m);
   assert.match(run.stdout, /^total: deleted 8 rows in \d+ transactions; longest \d+ ms$/m);
   assert.equal(count('AccessRecord'), 1);
-  // The two rollup rows kept, plus a minute and an hour row for each of the three start times counted.
-  assert.equal(count('RecordRollup'), 8);
-  assert.equal(count('RecordRollup', `"periodMinutes" = 1 AND "records" > 0`), 3);
+  // The rollup rows kept (a minute, an hour), plus a minute and an hour row for each of the three start times counted.
+  assert.equal(count('RecordRollup'), 4);
+  assert.equal(count('RecordRollup', `"records" > 0`), 3);
+  assert.equal(count('RecordRollupHour'), 4);
   assert.equal(count('Source'), 1, 'sources stay');
 });
 

@@ -70,7 +70,7 @@ export function formatRetention(ms: number | null): string {
  * - podIps / serviceIps / endpoints: PodIp, ServiceIp, EndpointMember ranges that ended before the records cutoff
  *   (they attribute records, and no record kept is that old); open ranges stay;
  * - kubeObjects: KubeObject rows marked deleted before the records cutoff;
- * - minuteRollups / hourRollups: RecordRollup periods (1 or 60 minutes) that ended at or before their own cutoff.
+ * - minuteRollups / hourRollups: RecordRollup minutes and RecordRollupHour hours that ended by their own cutoff.
  */
 export type PruneStep =
   | 'records' | 'recordsWithoutStart' | 'rejected' | 'gaps' | 'podIps' | 'serviceIps' | 'endpoints' | 'kubeObjects'
@@ -93,8 +93,8 @@ export const PRUNE_STEPS: readonly StepInfo[] = [
   { step: 'serviceIps', table: 'ServiceIp', policy: 'records', what: 'Service IP ranges that ended before' },
   { step: 'endpoints', table: 'EndpointMember', policy: 'records', what: 'endpoint ranges that ended before' },
   { step: 'kubeObjects', table: 'KubeObject', policy: 'records', what: 'Kubernetes objects deleted before' },
-  { step: 'minuteRollups', table: 'RecordRollup (1m)', policy: 'minuteRollups', what: 'minute rollups of minutes that ended by' },
-  { step: 'hourRollups', table: 'RecordRollup (1h)', policy: 'hourRollups', what: 'hour rollups of hours that ended by' },
+  { step: 'minuteRollups', table: 'RecordRollup', policy: 'minuteRollups', what: 'minute rollups of minutes that ended by' },
+  { step: 'hourRollups', table: 'RecordRollupHour', policy: 'hourRollups', what: 'hour rollups of hours that ended by' },
 ];
 
 export interface RetentionStore {

@@ -16,7 +16,7 @@ import { HOUR_MINUTES, MINUTE_MS } from '../rollup/rollup-accumulator.ts';
 import { planRead, rollupParts, type Range, type ReadPlan } from '../rollup/rollup-plan.ts';
 import { ipHistoryOf } from './postgres-collector-store.ts';
 import { boundMs, C, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN, textArray, tsOf } from './pg-sql.ts';
-import { hasRollupTables, periodsSql, recordRangesSql, rollupGaps, SqlParams } from './postgres-rollups.ts';
+import { hasRollupTables, recordRangesSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollups.ts';
 
 const startMs = msOf('r."startTime"');
 
@@ -73,8 +73,7 @@ export class PostgresAnalysisStore implements AnalysisStore {
       const rolled = `SELECT s."namespace", s."pod", u."cluster", u."upstreamIp", u."upstreamKind", u."upstreamNamespace",
           u."upstreamPod", u."upstreamService", SUM(u."ambiguous"), u."periodStart"::int8 * 60000 / ${slot} * ${slot} / 1000 AS "second",
           SUM(u."records")
-        FROM "RecordRollup" u JOIN "Source" s ON s."id" = u."sourceId"
-        WHERE ${periodsSql(rollupParts(plan), p)}
+        FROM ${rollupRowsSql(rollupParts(plan), p)} JOIN "Source" s ON s."id" = u."sourceId"
         GROUP BY s."namespace", s."pod", u."cluster", u."upstreamIp", u."upstreamKind", u."upstreamNamespace", u."upstreamPod",
           u."upstreamService", "second"`;
       const cells = new Map<string, TrafficCell>();
@@ -272,7 +271,7 @@ function coalesce(ranges: Range[]): Range[] {
 }
 
 /**
- * The ms ranges of a plan's rollup parts that may hold a record matching `candidate` (SQL over `"RecordRollup" u`): an
+ * The ms ranges of a plan's rollup parts that may hold a record matching `candidate` (SQL over rollup rows `u`): an
  * hour whose rows show none is skipped, one that shows some is narrowed to its minutes; a period with no rows at all
  * (no records, or rollups pruned before the records) is kept, to be read. Two statements: the hours, then the minutes
  * of the hours that show some. Null as soon as the ranges would cover more than `budgetMs` (then the records of the
@@ -283,7 +282,7 @@ async function failureRanges(c: Client, plan: ReadPlan, candidate: string, budge
     if (parts.length === 0) return new Map();
     const p = new SqlParams();
     const { rows } = await c.query<[number, boolean]>({
-      text: `SELECT u."periodStart", bool_or(${candidate}) FROM "RecordRollup" u WHERE ${periodsSql(parts, p)} GROUP BY u."periodStart"`,
+      text: `SELECT u."periodStart", bool_or(${candidate}) FROM ${rollupRowsSql(parts, p)} GROUP BY u."periodStart"`,
       values: p.values,
       rowMode: 'array',
     });

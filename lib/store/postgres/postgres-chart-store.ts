@@ -16,7 +16,7 @@ import { HOUR_MINUTES, HOUR_MS, MINUTE_MS } from '../rollup/rollup-accumulator.t
 import { ROLLUP_UPSTREAM, rollupsAnswer } from '../rollup/rollup-filter.ts';
 import { planRead, rollupParts, type Range, type ReadPlan, type RollupPart } from '../rollup/rollup-plan.ts';
 import { C, endSharedPools, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN } from './pg-sql.ts';
-import { periodsSql, recordRangesSql, rollupFilterSql, rollupGaps, SqlParams } from './postgres-rollups.ts';
+import { recordRangesSql, rollupFilterSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollups.ts';
 import { recordFilterSql } from './record-filter-sql.ts';
 
 /**
@@ -34,7 +34,7 @@ export async function openPostgresChartStore(databaseUrl: string, options: { rol
   try {
     const { rows } = await pool.query(
       `SELECT to_regclass('"AccessRecord"') IS NOT NULL AS "records",
-         to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "rollups"`,
+         to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RecordRollupHour"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "rollups"`,
     );
     if (rows[0]?.records) return new PostgresChartStore(pool, { rollups: options.rollups !== false && rows[0].rollups === true });
     return null;
@@ -271,7 +271,7 @@ function recordsFrom(p: SqlParams, filter: RecordFilter, extra: string[] = [], r
 function rollupsFrom(p: SqlParams, h: Hybrid, parts: readonly RollupPart[], extra: string[] = []): string {
   const where = rollupFilterSql(h.filter, p)!;
   const join = where.joinSource ? ` JOIN "Source" s ON s."id" = u."sourceId"` : '';
-  return `FROM "RecordRollup" u${join} WHERE ${[periodsSql(parts, p), where.sql, ...extra].join(' AND ')}`;
+  return `FROM ${rollupRowsSql(parts, p)}${join} WHERE ${[where.sql, ...extra].join(' AND ')}`;
 }
 
 /** Start time of the first (last) record the filter selects in a range of records; null when none. */

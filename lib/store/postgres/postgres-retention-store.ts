@@ -15,7 +15,7 @@ interface StepSql {
 }
 
 const asMs = (cutoffMs: number) => Math.floor(cutoffMs);
-/** RecordRollup.periodStart is in epoch minutes. */
+/** RecordRollup(Hour).periodStart is in epoch minutes. */
 const minuteOf = (cutoffMs: number) => Math.floor(cutoffMs / 60_000);
 const before = (column: string) => `"${column}" < ${tsOf('$1')}`;
 
@@ -30,7 +30,7 @@ const RETENTION_SQL: Record<PruneStep, StepSql> = {
   kubeObjects: { table: 'KubeObject', columns: ['deletedAt'], where: before('deletedAt'), order: `"id"`, param: asMs },
   // A minute goes once it has ended by the cutoff, an hour once it started at least 60 minutes before it.
   minuteRollups: { table: 'RecordRollup', columns: ['periodStart', 'periodMinutes'], where: `"periodMinutes" = 1 AND "periodStart" < $1`, order: `"periodStart"`, param: minuteOf },
-  hourRollups: { table: 'RecordRollup', columns: ['periodStart', 'periodMinutes'], where: `"periodMinutes" = 60 AND "periodStart" <= $1`, order: `"periodStart"`, param: (ms) => minuteOf(ms) - 60 },
+  hourRollups: { table: 'RecordRollupHour', columns: ['periodStart', 'periodMinutes'], where: `"periodMinutes" = 60 AND "periodStart" <= $1`, order: `"periodStart"`, param: (ms) => minuteOf(ms) - 60 },
 };
 
 export class PostgresRetentionStore implements RetentionStore {

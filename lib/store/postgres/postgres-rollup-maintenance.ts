@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { HOUR_MINUTES, HOUR_MS, MINUTE_MS, RollupAccumulator } from '../rollup/rollup-accumulator.ts';
 import type { RebuildOptions, RebuildResult, RollupMaintenance, RollupStatus } from '../rollup/rollup-maintenance.ts';
+import { rollupTable } from '../rollup/rollup-plan.ts';
 import { boundMs, inTransaction, msOf, num, numberArray, openPool, tsOf, WRITE_BEGIN } from './pg-sql.ts';
 import { addRows, beginRollups, catchUpRollups, commitRollups, hasRollupTables, writeRollupDeltas } from './postgres-rollups.ts';
 
@@ -68,8 +69,10 @@ export async function rebuildRollups(pool: pg.Pool, o: RebuildOptions = {}): Pro
     const deltas = acc.deltas();
     const seen = [...new Set(deltas.map((d) => d.sourceId))];
     if (seen.length) {
-      await client.query(`DELETE FROM "RecordRollup" WHERE "periodStart" >= $1 AND "periodStart" < $2 AND "sourceId" = ANY($3::int4[])`,
-        [p0, p0 + HOUR_MINUTES, numberArray(seen)]);
+      for (const table of [rollupTable(1), rollupTable(HOUR_MINUTES)]) {
+        await client.query(`DELETE FROM ${table} WHERE "periodStart" >= $1 AND "periodStart" < $2 AND "sourceId" = ANY($3::int4[])`,
+          [p0, p0 + HOUR_MINUTES, numberArray(seen)]);
+      }
     }
     await writeRollupDeltas(client, deltas, null);
     if (last && !explicit) await client.query(`UPDATE "RollupState" SET "uncoveredFrom" = $1 WHERE "id" = 1`, [p0 + HOUR_MINUTES]);
@@ -128,14 +131,14 @@ export async function rebuildRollups(pool: pg.Pool, o: RebuildOptions = {}): Pro
 
 export async function rollupStatus(pool: pg.Pool): Promise<RollupStatus | null> {
   if (!(await hasRollupTables(pool))) return null;
-  const rows = await pool.query<{ p: number; n: string }>(`SELECT "periodMinutes" AS "p", count(*) AS "n" FROM "RecordRollup" GROUP BY "periodMinutes"`);
+  const rowsOf = async (minutes: number) => num((await pool.query<{ n: string }>(`SELECT count(*) AS "n" FROM ${rollupTable(minutes)}`)).rows[0]!.n);
   const s = (await pool.query<{ rolledThroughId: number; uncoveredFrom: number | null; uncoveredTo: number | null }>(
     `SELECT "rolledThroughId", "uncoveredFrom", "uncoveredTo" FROM "RollupState" WHERE "id" = 1`,
   )).rows[0];
   const uncounted = await pool.query<{ n: string }>(`SELECT count(*) AS "n" FROM "AccessRecord" WHERE "id" > $1`, [s?.rolledThroughId ?? 0]);
   return {
-    minuteRows: num(rows.rows.find((r) => r.p === 1)?.n ?? 0),
-    hourRows: num(rows.rows.find((r) => r.p === HOUR_MINUTES)?.n ?? 0),
+    minuteRows: await rowsOf(1),
+    hourRows: await rowsOf(HOUR_MINUTES),
     uncovered: s && s.uncoveredTo !== null ? [s.uncoveredFrom === null ? -Infinity : s.uncoveredFrom * MINUTE_MS, s.uncoveredTo * MINUTE_MS] : null,
     uncounted: num(uncounted.rows[0]!.n),
   };

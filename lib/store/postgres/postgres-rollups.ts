@@ -1,4 +1,4 @@
-// PostgreSQL side of the rollups (RecordRollup, RollupState; see lib/store/rollup/), the twin of
+// PostgreSQL side of the rollups (RecordRollup, RecordRollupHour, RollupState; see lib/store/rollup/), the twin of
 // ../sqlite/sqlite-rollups.ts: the deltas an ingest transaction writes, catching up records something else stored,
 // and what the readers share (what is covered, the dashboard filter over rollup rows). Rebuilding periods from the
 // records and the status `envoy-lens rollups` prints are in postgres-rollup-maintenance.ts.
@@ -21,7 +21,7 @@ import {
   HOUR_MINUTES, minuteOf, MINUTE_MS, RollupAccumulator, type RollupAttribution, type RollupDelta, type RollupRecord,
 } from '../rollup/rollup-accumulator.ts';
 import { rollupsAnswer } from '../rollup/rollup-filter.ts';
-import type { Range, RollupPart } from '../rollup/rollup-plan.ts';
+import { rollupTable, type Range, type RollupPart } from '../rollup/rollup-plan.ts';
 import {
   boundMs, inTransaction, msOf, num, numberArray, pgInt4, pgMs, pgText, textArray, tsOf, WRITE_BEGIN,
 } from './pg-sql.ts';
@@ -63,30 +63,39 @@ function keyArrays(deltas: readonly RollupDelta[]): string[] {
  */
 export const MAX_HISTOGRAM_PIECES = 8;
 
+/** Adds a table's deltas (parameters from $first: key arrays, then count arrays) to its rows, answering the rows. */
+const upsertInto = (table: string, first: number) => `
+  INSERT INTO ${table} AS r (${KEYS}, ${COUNT_COLUMNS.map(([c]) => q(c)).join(', ')})
+  SELECT * FROM ${unnestOf([...KEY_COLUMNS, ...COUNT_COLUMNS], first)}
+  ON CONFLICT (${KEYS}) DO UPDATE SET "records" = r."records" + excluded."records",
+    "ambiguous" = r."ambiguous" + excluded."ambiguous", "timed" = r."timed" + excluded."timed",
+    "durationSumMs" = r."durationSumMs" + excluded."durationSumMs",
+    "histogram" = CASE WHEN excluded."histogram" = '' THEN r."histogram"
+      WHEN r."histogram" = '' THEN excluded."histogram"
+      ELSE r."histogram" || ';' || excluded."histogram" END
+  RETURNING "id", CASE WHEN length("histogram") - length(replace("histogram", ';', '')) >= $${2 * ARRAYS + 2}::int4 - 1 THEN "histogram" END AS "long"`;
+
+/** Arrays per table in UPSERT_SQL. */
+const ARRAYS = KEY_COLUMNS.length + COUNT_COLUMNS.length;
+
 /**
- * Every delta added to its row in one statement: a new row inserted, an existing one given the counts and, after a `;`,
- * the delta's histogram; the watermark moved when $18 is not null. Answers the rows whose histogram text now holds
- * MAX_HISTOGRAM_PIECES pieces ($19), with that text.
+ * Every delta added to its row in one statement: minute rows from $1.., hour rows from the arrays after them. A new row
+ * is inserted, an existing one given the counts and, after a `;`, the delta's histogram; the watermark moved when
+ * $2·ARRAYS+1 is not null. Answers the rows whose histogram text now holds MAX_HISTOGRAM_PIECES pieces (the last
+ * parameter), with their period length and text.
  */
 const UPSERT_SQL = `
-WITH "up" AS (
-  INSERT INTO "RecordRollup" (${KEYS}, ${COUNT_COLUMNS.map(([c]) => q(c)).join(', ')})
-  SELECT * FROM ${unnestOf([...KEY_COLUMNS, ...COUNT_COLUMNS])}
-  ON CONFLICT (${KEYS}) DO UPDATE SET "records" = "RecordRollup"."records" + excluded."records",
-    "ambiguous" = "RecordRollup"."ambiguous" + excluded."ambiguous", "timed" = "RecordRollup"."timed" + excluded."timed",
-    "durationSumMs" = "RecordRollup"."durationSumMs" + excluded."durationSumMs",
-    "histogram" = CASE WHEN excluded."histogram" = '' THEN "RecordRollup"."histogram"
-      WHEN "RecordRollup"."histogram" = '' THEN excluded."histogram"
-      ELSE "RecordRollup"."histogram" || ';' || excluded."histogram" END
-  RETURNING "id", CASE WHEN length("histogram") - length(replace("histogram", ';', '')) >= $19::int4 - 1 THEN "histogram" END AS "long"
+WITH "minutes" AS (${upsertInto(rollupTable(1), 1)}
+), "hours" AS (${upsertInto(rollupTable(HOUR_MINUTES), ARRAYS + 1)}
 ), "state" AS (
-  UPDATE "RollupState" SET "rolledThroughId" = $18::int4 WHERE "id" = 1 AND "rolledThroughId" < $18::int4 RETURNING 1
+  UPDATE "RollupState" SET "rolledThroughId" = $${2 * ARRAYS + 1}::int4 WHERE "id" = 1 AND "rolledThroughId" < $${2 * ARRAYS + 1}::int4 RETURNING 1
 )
-SELECT "id", "long" FROM "up" WHERE "long" IS NOT NULL`;
+SELECT 1, "id", "long" FROM "minutes" WHERE "long" IS NOT NULL
+UNION ALL SELECT ${HOUR_MINUTES}, "id", "long" FROM "hours" WHERE "long" IS NOT NULL`;
 
-/** Histogram texts replaced by id. */
-const COMPACT_SQL = `
-UPDATE "RecordRollup" AS r SET "histogram" = d."histogram"
+/** Histogram texts of one table replaced by id. */
+const compactSql = (table: string) => `
+UPDATE ${table} AS r SET "histogram" = d."histogram"
 FROM unnest($1::int4[], $2::text[]) AS d("id", "histogram") WHERE r."id" = d."id"`;
 
 /**
@@ -102,17 +111,24 @@ export async function writeRollupDeltas(client: pg.PoolClient, deltas: readonly 
   // apart, the row key does not), keys in a stable order so that writers meeting on rows take them in the same order.
   const rows = mergeDeltas([deltas]).sort(compareDeltas);
   if (rows.length === 0 && through === null) return;
-  const { rows: long } = await client.query<[number, string]>({
+  const arrays = (list: RollupDelta[]) => [
+    ...keyArrays(list), numberArray(list.map((d) => d.records)), numberArray(list.map((d) => d.ambiguous)),
+    numberArray(list.map((d) => d.timed)), numberArray(list.map((d) => d.durationSumMs)),
+    textArray(list.map((d) => encodeHistogram(d.histogram))),
+  ];
+  const { rows: long } = await client.query<[number, number, string]>({
     text: UPSERT_SQL,
     values: [
-      ...keyArrays(rows), numberArray(rows.map((d) => d.records)), numberArray(rows.map((d) => d.ambiguous)),
-      numberArray(rows.map((d) => d.timed)), numberArray(rows.map((d) => d.durationSumMs)),
-      textArray(rows.map((d) => encodeHistogram(d.histogram))), through, MAX_HISTOGRAM_PIECES,
+      ...arrays(rows.filter((d) => d.periodMinutes !== HOUR_MINUTES)), ...arrays(rows.filter((d) => d.periodMinutes === HOUR_MINUTES)),
+      through, MAX_HISTOGRAM_PIECES,
     ],
     rowMode: 'array',
   });
-  if (long.length === 0) return;
-  await client.query(COMPACT_SQL, [numberArray(long.map((r) => r[0])), textArray(long.map((r) => encodeHistogram(decodeHistogram(r[1]))))]);
+  for (const minutes of [1, HOUR_MINUTES]) {
+    const mine = long.filter((r) => r[0] === minutes);
+    if (mine.length === 0) continue;
+    await client.query(compactSql(rollupTable(minutes)), [numberArray(mine.map((r) => r[1])), textArray(mine.map((r) => encodeHistogram(decodeHistogram(r[2]))))]);
+  }
 }
 
 function compareDeltas(a: RollupDelta, b: RollupDelta): number {
@@ -305,7 +321,9 @@ export async function catchUpRollups(pool: pg.Pool, maxRecords: number): Promise
 
 /** Whether the database has the rollup tables (migrated far enough). */
 export async function hasRollupTables(q: Queryable): Promise<boolean> {
-  const { rows } = await q.query(`SELECT to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "present"`);
+  const { rows } = await q.query(
+    `SELECT to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RecordRollupHour"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "present"`,
+  );
   return rows[0]!.present === true;
 }
 
@@ -343,7 +361,7 @@ export async function rollupGaps(q: Queryable): Promise<Range[] | null> {
 }
 
 /**
- * The dashboard's filter over `"RecordRollup" u` (joined to `"Source" s` when `joinSource`), without its time range;
+ * The dashboard's filter over rollup rows `u` (joined to `"Source" s` when `joinSource`), without its time range;
  * null when rollups cannot answer it.
  */
 export function rollupFilterSql(f: RecordFilter, p: SqlParams): { sql: string; joinSource: boolean } | null {
@@ -365,16 +383,25 @@ export function rollupFilterSql(f: RecordFilter, p: SqlParams): { sql: string; j
 /** An epoch-minute bound as an int8 parameter: beyond an int4 either way it selects what the int4 column's end does. */
 const minuteBound = (v: number) => Math.min(2 ** 31, Math.max(-(2 ** 31) - 1, v));
 
-/** The rows of the parts (one condition: the unique index's leading columns serve each arm as a range). */
-export function periodsSql(parts: readonly RollupPart[], p: SqlParams): string {
-  if (parts.length === 0) return 'FALSE';
-  const arms = parts.map(({ periodMinutes, range }) => {
-    const c = [`u."periodMinutes" = ${periodMinutes === 1 ? 1 : HOUR_MINUTES}`];
-    if (Number.isFinite(range[0])) c.push(`u."periodStart" >= ${p.add(minuteBound(range[0]))}::int8`);
-    if (Number.isFinite(range[1])) c.push(`u."periodStart" < ${p.add(minuteBound(range[1]))}::int8`);
-    return `(${c.join(' AND ')})`;
+/** The rollup columns readers see (every column but the id, the same in both tables). */
+const ROW_COLUMNS = [...KEY_COLUMNS, ...COUNT_COLUMNS].map(([c]) => q(c)).join(', ');
+
+/**
+ * The rows of the parts as a FROM item `u`: each table's rows in its ranges (the unique index, which leads with
+ * periodMinutes and periodStart, serves each range), the two tables' as UNION ALL when both are read. A condition on
+ * `u` outside is applied inside each arm by the planner.
+ */
+export function rollupRowsSql(parts: readonly RollupPart[], p: SqlParams): string {
+  const arms = [1, HOUR_MINUTES].flatMap((minutes) => {
+    const ranges = parts.filter((x) => x.periodMinutes === minutes).map(({ range }) => {
+      const c = [`"periodMinutes" = ${minutes}`];
+      if (Number.isFinite(range[0])) c.push(`"periodStart" >= ${p.add(minuteBound(range[0]))}::int8`);
+      if (Number.isFinite(range[1])) c.push(`"periodStart" < ${p.add(minuteBound(range[1]))}::int8`);
+      return `(${c.join(' AND ')})`;
+    });
+    return ranges.length ? [`SELECT ${ROW_COLUMNS} FROM ${rollupTable(minutes)} WHERE ${ranges.join(' OR ')}`] : [];
   });
-  return arms.length === 1 ? arms[0]! : `(${arms.join(' OR ')})`;
+  return `(${arms.length ? arms.join(' UNION ALL ') : `SELECT ${ROW_COLUMNS} FROM ${rollupTable(1)} WHERE FALSE`}) u`;
 }
 
 /** Records inside any of the ranges of epoch ms (an infinite end left open); FALSE for none. */

@@ -106,3 +106,10 @@ export const rollupParts = (plan: ReadPlan): RollupPart[] => [
   ...plan.minutes.map((range): RollupPart => ({ periodMinutes: 1, range })),
   ...plan.hours.map((range): RollupPart => ({ periodMinutes: HOUR_MINUTES, range })),
 ];
+
+/** The table (quoted) holding the rollup rows of a period length: minutes in RecordRollup, hours in RecordRollupHour. */
+export function rollupTable(periodMinutes: number): '"RecordRollup"' | '"RecordRollupHour"' {
+  if (periodMinutes === 1) return '"RecordRollup"';
+  if (periodMinutes === HOUR_MINUTES) return '"RecordRollupHour"';
+  throw new Error(`no rollup rows of ${periodMinutes} minutes`);
+}

@@ -80,7 +80,7 @@ export class SqliteAnalysisStore implements AnalysisStore {
             `SELECT s."namespace" AS "sourceNamespace", s."pod" AS "sourcePod", u."cluster" AS "cluster", u."upstreamIp",
                u."upstreamKind", u."upstreamNamespace", u."upstreamPod", u."upstreamService", SUM(u."ambiguous") AS "ambiguous",
                (u."periodStart" * 60000 / CAST(@slotMs AS INTEGER)) * CAST(@slotMs AS INTEGER) / 1000 AS "second", SUM(u."records") AS "count"
-             FROM "RecordRollup" u JOIN "Source" s ON s."id" = u."sourceId"
+             FROM ${period.table} u JOIN "Source" s ON s."id" = u."sourceId"
              WHERE ${period.sql}
              GROUP BY s."namespace", s."pod", u."cluster", u."upstreamIp", u."upstreamKind", u."upstreamNamespace", u."upstreamPod",
                u."upstreamService", "second"`,
@@ -207,14 +207,14 @@ function trafficCell(r: CellRow): TrafficCell {
 }
 
 /**
- * The ms ranges of a plan's rollup parts that may hold a record matching `candidate` (SQL over `"RecordRollup" u`): an
+ * The ms ranges of a plan's rollup parts that may hold a record matching `candidate` (SQL over rollup rows `u`): an
  * hour whose rows show none is skipped, one that shows some is narrowed to its minutes; a period with no rows at all
  * (no records, or rollups pruned before the records) is kept, to be read.
  */
 function failureRanges(db: Database.Database, plan: ReadPlan, candidate: string): Range[] {
   const flags = (periodMinutes: number, range: Range): Map<number, number> => {
     const period = periodRangeSql(periodMinutes, range);
-    const rows = db.prepare(`SELECT u."periodStart" AS "p", MAX(CASE WHEN ${candidate} THEN 1 ELSE 0 END) AS "c" FROM "RecordRollup" u WHERE ${period.sql} GROUP BY u."periodStart"`)
+    const rows = db.prepare(`SELECT u."periodStart" AS "p", MAX(CASE WHEN ${candidate} THEN 1 ELSE 0 END) AS "c" FROM ${period.table} u WHERE ${period.sql} GROUP BY u."periodStart"`)
       .all(period.params) as { p: Num; c: Num }[];
     return new Map(rows.map((r) => [Number(r.p), Number(r.c)]));
   };

@@ -239,7 +239,7 @@ export class SqliteChartStore implements ChartStore {
   private rollupFromWhere(h: Hybrid, part: RollupPart, extra: string[] = []): { from: string; params: Params } {
     const period = periodRangeSql(part.periodMinutes, part.range);
     const join = h.where.joinSource ? ` JOIN "Source" s ON s."id" = u."sourceId"` : '';
-    return { from: `FROM "RecordRollup" u${join} WHERE ${[period.sql, h.where.sql, ...extra].join(' AND ')}`, params: { ...h.where.params, ...period.params } };
+    return { from: `FROM ${period.table} u${join} WHERE ${[period.sql, h.where.sql, ...extra].join(' AND ')}`, params: { ...h.where.params, ...period.params } };
   }
 
   /** Start time of the first (last) record the filter selects in a range of records; null when none. */

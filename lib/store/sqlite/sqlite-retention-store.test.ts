@@ -150,13 +150,15 @@ describe('retention on SQLite', () => {
     const store = await openRetentionStore(url);
     try {
       if (!hasRollups(db)) {
-        // This database predates the RecordRollup table: the steps say so and the rest still runs.
+        // This database predates the rollup tables: the steps say so and the rest still runs.
         const r = await prune(store, POLICY, { now: NOW });
         assert.deepEqual(r.steps.filter((s) => s.skipped === 'no such table').map((s) => s.step), ['minuteRollups', 'hourRollups']);
         assert.equal(r.steps.find((s) => s.step === 'records')!.rows, 3);
-        // The same schema with the table added: a scratch one with the columns retention reads.
-        db.exec(`CREATE TABLE "RecordRollup" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "periodStart" INTEGER NOT NULL, "periodMinutes" INTEGER NOT NULL)`);
-        db.exec(`CREATE INDEX "RecordRollup_periodMinutes_periodStart_idx" ON "RecordRollup" ("periodMinutes", "periodStart")`);
+        // The same schema with the tables added: scratch ones with the columns retention reads.
+        for (const table of ['RecordRollup', 'RecordRollupHour']) {
+          db.exec(`CREATE TABLE "${table}" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "periodStart" INTEGER NOT NULL, "periodMinutes" INTEGER NOT NULL)`);
+          db.exec(`CREATE INDEX "${table}_periodMinutes_periodStart_idx" ON "${table}" ("periodMinutes", "periodStart")`);
+        }
       }
       const minuteCut = (NOW - POLICY.minuteRollups!) / MINUTE;
       const hourCut = (NOW - POLICY.hourRollups!) / MINUTE;
@@ -178,7 +180,9 @@ describe('retention on SQLite', () => {
       const r = await prune(store, POLICY, { now: NOW });
       assert.equal(r.steps.find((s) => s.step === 'minuteRollups')!.rows, 3);
       assert.equal(r.steps.find((s) => s.step === 'hourRollups')!.rows, 2);
-      assert.deepEqual(ids(db, 'RecordRollup'), idsOf.filter((_, i) => rollups[i]![2]));
+      const kept = (minutes: number) => idsOf.filter((_, i) => rollups[i]![1] === minutes && rollups[i]![2]);
+      assert.deepEqual(ids(db, 'RecordRollup'), kept(1));
+      assert.deepEqual(ids(db, 'RecordRollupHour'), kept(60));
     } finally {
       await store.close();
       db.close();
@@ -284,16 +288,20 @@ function insertOldRecords(db: Database.Database, n: number, firstSeq: number): v
   })();
 }
 
-/** An insert into RecordRollup filling whatever other NOT NULL columns its schema has with zeros or empty text. */
+/**
+ * An insert into RecordRollup (minute rows) or RecordRollupHour (hour rows) filling whatever other NOT NULL columns its
+ * schema has with zeros or empty text.
+ */
 function rollupInserter(db: Database.Database): (periodStart: number, periodMinutes: number) => number {
-  const columns = db.prepare(`SELECT "name", "type", "notnull", "dflt_value", "pk" FROM pragma_table_info('RecordRollup')`).all() as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[];
-  const others = columns.filter((c) => c.notnull && c.dflt_value === null && !c.pk && c.name !== 'periodStart' && c.name !== 'periodMinutes');
   let n = 0;
   return (periodStart, periodMinutes) => {
     n++;
+    const table = periodMinutes === 60 ? 'RecordRollupHour' : 'RecordRollup';
+    const columns = db.prepare(`SELECT "name", "type", "notnull", "dflt_value", "pk" FROM pragma_table_info('${table}')`).all() as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[];
+    const others = columns.filter((c) => c.notnull && c.dflt_value === null && !c.pk && c.name !== 'periodStart' && c.name !== 'periodMinutes');
     // Distinct text in each row keeps the rows apart under any unique key over the dimensions.
     const values = others.map((c) => (c.name === 'sourceId' ? 1 : /INT|REAL|NUM|DATE|BOOL/i.test(c.type) ? 0 : `v${n}`));
-    const sql = `INSERT INTO "RecordRollup" ("periodStart", "periodMinutes"${others.map((c) => `, "${c.name}"`).join('')}) VALUES (?, ?${others.map(() => ', ?').join('')}) RETURNING "id"`;
+    const sql = `INSERT INTO "${table}" ("periodStart", "periodMinutes"${others.map((c) => `, "${c.name}"`).join('')}) VALUES (?, ?${others.map(() => ', ?').join('')}) RETURNING "id"`;
     return (db.prepare(sql).get(periodStart, periodMinutes, ...values) as { id: number }).id;
   };
 }

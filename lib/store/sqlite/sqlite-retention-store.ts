@@ -16,7 +16,7 @@ interface StepSql {
 }
 
 const asMs = (cutoffMs: number) => cutoffMs;
-/** RecordRollup.periodStart is in epoch minutes. */
+/** RecordRollup(Hour).periodStart is in epoch minutes. */
 const minuteOf = (cutoffMs: number) => Math.floor(cutoffMs / 60_000);
 
 export const RETENTION_SQL: Record<PruneStep, StepSql> = {
@@ -38,7 +38,7 @@ export const RETENTION_SQL: Record<PruneStep, StepSql> = {
     table: 'RecordRollup', columns: ['periodStart', 'periodMinutes'], where: `"periodMinutes" = 1 AND "periodStart" < ?`, order: `"periodStart"`, param: minuteOf,
   },
   hourRollups: {
-    table: 'RecordRollup', columns: ['periodStart', 'periodMinutes'], where: `"periodMinutes" = 60 AND "periodStart" <= ?`, order: `"periodStart"`, param: (ms) => minuteOf(ms) - 60,
+    table: 'RecordRollupHour', columns: ['periodStart', 'periodMinutes'], where: `"periodMinutes" = 60 AND "periodStart" <= ?`, order: `"periodStart"`, param: (ms) => minuteOf(ms) - 60,
   },
 };
 

@@ -16,6 +16,7 @@ import { SqliteChartStore } from './sqlite-chart-store.ts';
 import type { RecordFilter } from '../queries/record-filter.ts';
 import { SqliteIngestStore } from './sqlite-ingest-store.ts';
 import { rebuildRollups, rollupFilterSql, rollupGaps, rollupStatus } from './sqlite-rollups.ts';
+import { rollupTable } from '../rollup/rollup-plan.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 6, 0, 0);
 
@@ -41,7 +42,7 @@ function actualRows(db: Database.Database, periodMinutes: number): string[] {
   const rows = db.prepare(
     `SELECT "periodStart", "sourceId", "cluster", "upstreamHost", "upstreamIp", "upstreamKind", "upstreamNamespace", "upstreamPod",
        "upstreamService", "status", "responseFlags", "records", "ambiguous", "timed", "durationSumMs", "histogram"
-     FROM "RecordRollup" WHERE "periodMinutes" = ?`,
+     FROM ${rollupTable(periodMinutes)} WHERE "periodMinutes" = ?`,
   ).raw().all(periodMinutes) as unknown[][];
   return rows.map((r) => r.join(' | ')).sort();
 }
@@ -88,7 +89,7 @@ describe('rollups kept at ingest', () => {
     await store.close();
     assertRollupsMatchRecords(sqliteFilePath(t.url));
     const db = new Database(sqliteFilePath(t.url), { readonly: true });
-    assert.equal(sum(db, `SELECT SUM("records") AS n FROM "RecordRollup" WHERE "periodMinutes" = 60`), rows.filter((r) => r.record.startTime !== null).length);
+    assert.equal(sum(db, `SELECT SUM("records") AS n FROM "RecordRollupHour"`), rows.filter((r) => r.record.startTime !== null).length);
     assert.deepEqual(rollupGaps(db), [], 'everything ingested is covered');
     db.close();
   });
@@ -172,8 +173,8 @@ describe('rollups kept at ingest', () => {
           r.record.upstreamCluster, a?.upstreamKind ?? null, a?.upstreamNamespace ?? null, a?.upstreamPod ?? null, a?.upstreamService ?? null, a?.upstreamAmbiguous ? 1 : 0);
       }
     })();
-    // The rollups migration, as deployMigrations would run it.
-    db.exec(readFileSync(path.join(migrationsDir, rollupsMigration, 'migration.sql'), 'utf8'));
+    // The rollups migration and every later one, as deployMigrations would run them.
+    for (const m of migrations.filter((d) => d >= rollupsMigration)) db.exec(readFileSync(path.join(migrationsDir, m, 'migration.sql'), 'utf8'));
     const stored = rows.slice(0, 4000).map((r) => r.record.startTime).filter((x): x is number => x !== null);
     const lo = Math.floor(Math.min(...stored) / HOUR) * HOUR, hi = (Math.floor(Math.max(...stored) / HOUR) + 1) * HOUR;
     assert.deepEqual(rollupGaps(db), [[lo, hi]], 'the whole hours of the old records are uncovered');
@@ -204,6 +205,29 @@ describe('rollups kept at ingest', () => {
     assert.deepEqual([actualRows(db, 1), actualRows(db, 60)], before);
     await store.close();
     db.close();
+  });
+
+  test('the hour_rollups migration moves hour rows kept in RecordRollup to RecordRollupHour, unchanged', async () => {
+    const t = await fresh('rollups-hour-table');
+    const store = new SqliteIngestStore(t.url);
+    await ingestRandom(store, randomRecords({ seed: 16, start: T0, spanMs: 5 * HOUR, count: 2000 }), 1);
+    await store.close();
+    const db = new Database(sqliteFilePath(t.url));
+    const hours = actualRows(db, 60);
+    const minutes = actualRows(db, 1);
+    // The layout before the migration: hour rows in RecordRollup beside the minute rows, no RecordRollupHour.
+    db.exec(`INSERT INTO "RecordRollup" SELECT NULL, "periodMinutes", "periodStart", "sourceId", "cluster", "upstreamHost", "upstreamIp",
+      "upstreamKind", "upstreamNamespace", "upstreamPod", "upstreamService", "status", "responseFlags", "records", "ambiguous", "timed",
+      "durationSumMs", "histogram" FROM "RecordRollupHour"`);
+    db.exec(`DROP TABLE "RecordRollupHour"`);
+    const migration = readdirSync(migrationsDir).find((d) => d.endsWith('_hour_rollups'))!;
+    db.exec(readFileSync(path.join(migrationsDir, migration, 'migration.sql'), 'utf8'));
+    assert.ok(hours.length > 0);
+    assert.deepEqual(actualRows(db, 60), hours);
+    assert.deepEqual(actualRows(db, 1), minutes);
+    assert.equal(sum(db, `SELECT COUNT(*) AS n FROM "RecordRollup" WHERE "periodMinutes" <> 1`), 0);
+    db.close();
+    assertRollupsMatchRecords(sqliteFilePath(t.url));
   });
 
   test('rollups outlive pruned records: long charts still count them, and a rebuild keeps them', async () => {

@@ -1,6 +1,6 @@
-// SQLite side of the rollups (RecordRollup, RollupState; see lib/store/rollup/): writing the deltas of an ingest
-// transaction, catching up records something else stored, rebuilding periods from the records, and the pieces the
-// readers share (what is covered, the dashboard filter over rollup rows).
+// SQLite side of the rollups (RecordRollup, RecordRollupHour, RollupState; see lib/store/rollup/): writing the deltas
+// of an ingest transaction, catching up records something else stored, rebuilding periods from the records, and the
+// pieces the readers share (what is covered, the dashboard filter over rollup rows).
 //
 // Every statement here runs inside a transaction the caller opened, BEGIN IMMEDIATE (it reads before it writes): SQLite
 // has one writer, so a read-modify-write of a row's histogram cannot interleave with another writer's.
@@ -9,7 +9,7 @@ import type { RecordFilter } from '../queries/record-filter.ts';
 import { decodeHistogram, encodeHistogram, mergeCounts } from '../rollup/duration-histogram.ts';
 import { HOUR_MINUTES, HOUR_MS, MINUTE_MS, RollupAccumulator, type RollupAttribution, type RollupDelta, type RollupRecord } from '../rollup/rollup-accumulator.ts';
 import { rollupsAnswer } from '../rollup/rollup-filter.ts';
-import type { Range } from '../rollup/rollup-plan.ts';
+import { rollupTable, type Range } from '../rollup/rollup-plan.ts';
 import type { RebuildOptions, RebuildResult, RollupMaintenance, RollupStatus } from '../rollup/rollup-maintenance.ts';
 import { openSqlite } from './sqlite-ingest-store.ts';
 
@@ -43,8 +43,8 @@ const INITIAL_STATE_SQL = `
   WHERE NOT EXISTS (SELECT 1 FROM "RollupState" WHERE "id" = 1)`;
 
 export function hasRollupTables(db: Database.Database): boolean {
-  const n = db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('RecordRollup', 'RollupState')`).get() as { n: number };
-  return n.n === 2;
+  const n = db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('RecordRollup', 'RecordRollupHour', 'RollupState')`).get() as { n: number };
+  return n.n === 3;
 }
 
 /** One ingest transaction's part in the rollups: begun before its records are inserted, committed after. */
@@ -61,9 +61,8 @@ export interface RollupBatch {
  * largest id.
  */
 export class SqliteRollupWriter {
-  private readonly selectRow: Database.Statement;
-  private readonly insertRow: Database.Statement;
-  private readonly updateRow: Database.Statement;
+  /** The row statements of each table: minute rows, then hour rows. */
+  private readonly rows: { select: Database.Statement; insert: Database.Statement; update: Database.Statement }[];
   private readonly selectThrough: Database.Statement;
   private readonly selectMaxId: Database.Statement;
   private readonly selectRecordsById: Database.Statement;
@@ -71,15 +70,20 @@ export class SqliteRollupWriter {
 
   constructor(private readonly db: Database.Database) {
     if (!db.prepare(`SELECT 1 FROM "RollupState" WHERE "id" = 1`).get()) db.prepare(INITIAL_STATE_SQL).run();
-    this.selectRow = db.prepare(`SELECT "id", "histogram" FROM "RecordRollup" WHERE ${KEY_COLUMNS.map((c) => `"${c}" = ?`).join(' AND ')}`);
-    this.insertRow = db.prepare(
-      `INSERT INTO "RecordRollup" (${quoted(KEY_COLUMNS)}, "records", "ambiguous", "timed", "durationSumMs", "histogram")
-       VALUES (${KEY_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?)`,
-    );
-    this.updateRow = db.prepare(
-      `UPDATE "RecordRollup" SET "records" = "records" + ?, "ambiguous" = "ambiguous" + ?, "timed" = "timed" + ?,
-         "durationSumMs" = "durationSumMs" + ?, "histogram" = ? WHERE "id" = ?`,
-    );
+    this.rows = [1, HOUR_MINUTES].map((minutes) => {
+      const table = rollupTable(minutes);
+      return {
+        select: db.prepare(`SELECT "id", "histogram" FROM ${table} WHERE ${KEY_COLUMNS.map((c) => `"${c}" = ?`).join(' AND ')}`),
+        insert: db.prepare(
+          `INSERT INTO ${table} (${quoted(KEY_COLUMNS)}, "records", "ambiguous", "timed", "durationSumMs", "histogram")
+           VALUES (${KEY_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?)`,
+        ),
+        update: db.prepare(
+          `UPDATE ${table} SET "records" = "records" + ?, "ambiguous" = "ambiguous" + ?, "timed" = "timed" + ?,
+             "durationSumMs" = "durationSumMs" + ?, "histogram" = ? WHERE "id" = ?`,
+        ),
+      };
+    });
     this.selectThrough = db.prepare(`SELECT "rolledThroughId" AS "id" FROM "RollupState" WHERE "id" = 1`);
     this.selectMaxId = db.prepare(`SELECT MAX("id") AS "id" FROM "AccessRecord"`);
     this.selectRecordsById = db.prepare(`SELECT ${ROLLUP_RECORD_COLUMNS} FROM "AccessRecord" WHERE "id" > ? AND "id" <= ? AND "startTime" IS NOT NULL`);
@@ -140,12 +144,13 @@ export class SqliteRollupWriter {
     for (const d of deltas) {
       const key = [d.periodMinutes, d.periodStart, d.sourceId, d.cluster, d.upstreamHost, d.upstreamIp, d.upstreamKind,
         d.upstreamNamespace, d.upstreamPod, d.upstreamService, d.status, d.responseFlags];
-      const row = this.selectRow.get(key) as { id: number; histogram: string } | undefined;
+      const table = this.rows[d.periodMinutes === HOUR_MINUTES ? 1 : 0]!;
+      const row = table.select.get(key) as { id: number; histogram: string } | undefined;
       if (row) {
         const histogram = d.timed > 0 ? encodeHistogram(mergeCounts(decodeHistogram(row.histogram), d.histogram)) : row.histogram;
-        this.updateRow.run(d.records, d.ambiguous, d.timed, d.durationSumMs, histogram, row.id);
+        table.update.run(d.records, d.ambiguous, d.timed, d.durationSumMs, histogram, row.id);
       } else {
-        this.insertRow.run(...key, d.records, d.ambiguous, d.timed, d.durationSumMs, encodeHistogram(d.histogram));
+        table.insert.run(...key, d.records, d.ambiguous, d.timed, d.durationSumMs, encodeHistogram(d.histogram));
       }
     }
   }
@@ -183,7 +188,7 @@ export function rollupGaps(db: Database.Database): Range[] | null {
 }
 
 /**
- * The dashboard's filter over `"RecordRollup" u` (joined to `"Source" s` when `joinSource`), without its time range;
+ * The dashboard's filter over rollup rows `u` (joined to `"Source" s` when `joinSource`), without its time range;
  * null when rollups cannot answer it (see rollupsAnswer).
  */
 export function rollupFilterSql(f: RecordFilter): { sql: string; params: Record<string, string | number>; joinSource: boolean } | null {
@@ -203,13 +208,18 @@ export function rollupFilterSql(f: RecordFilter): { sql: string; params: Record<
   return { sql: parts.length ? parts.join(' AND ') : '1 = 1', params, joinSource: f.namespace !== undefined || f.sourcePod !== undefined };
 }
 
-/** Rows of one period length inside a range of epoch minutes (an infinite end is left open). Parameters @pFrom, @pTo. */
-export function periodRangeSql(periodMinutes: number, range: Range): { sql: string; params: Record<string, number> } {
+/**
+ * Rows of one period length inside a range of epoch minutes (an infinite end is left open): `table` (its rows as `u`)
+ * and the condition over them. Parameters @pFrom, @pTo.
+ */
+export function periodRangeSql(periodMinutes: number, range: Range): { table: string; sql: string; params: Record<string, number> } {
+  // periodMinutes is the same in every row of a table; the condition lets the unique index, which leads with it, serve
+  // the range of periodStart.
   const parts = [`u."periodMinutes" = ${periodMinutes === 1 ? 1 : HOUR_MINUTES}`];
   const params: Record<string, number> = {};
   if (Number.isFinite(range[0])) (parts.push(`u."periodStart" >= @pFrom`), (params.pFrom = range[0]));
   if (Number.isFinite(range[1])) (parts.push(`u."periodStart" < @pTo`), (params.pTo = range[1]));
-  return { sql: parts.join(' AND '), params };
+  return { table: rollupTable(periodMinutes), sql: parts.join(' AND '), params };
 }
 
 /** Records inside a range of epoch ms (an infinite end is left open). Parameters @rFrom, @rTo. */
@@ -282,8 +292,10 @@ export function rebuildRollups(db: Database.Database, o: RebuildOptions = {}): R
     const deltas = acc.deltas();
     const seen = [...new Set(deltas.map((d) => d.sourceId))];
     if (seen.length) {
-      db.prepare(`DELETE FROM "RecordRollup" WHERE "periodStart" >= ? AND "periodStart" < ? AND "sourceId" IN (${seen.map(Number).join(', ')})`)
-        .run(p0, p0 + HOUR_MINUTES);
+      for (const table of [rollupTable(1), rollupTable(HOUR_MINUTES)]) {
+        db.prepare(`DELETE FROM ${table} WHERE "periodStart" >= ? AND "periodStart" < ? AND "sourceId" IN (${seen.map(Number).join(', ')})`)
+          .run(p0, p0 + HOUR_MINUTES);
+      }
     }
     writer.write(deltas);
     if (last && !explicit) shrinkUncovered.run(p0 + HOUR_MINUTES);
@@ -339,15 +351,15 @@ export function rebuildRollups(db: Database.Database, o: RebuildOptions = {}): R
 
 export function rollupStatus(db: Database.Database): RollupStatus | null {
   if (!hasRollupTables(db)) return null;
-  const rows = db.prepare(`SELECT "periodMinutes" AS "p", COUNT(*) AS "n" FROM "RecordRollup" GROUP BY "periodMinutes"`).all() as { p: number; n: Num }[];
+  const rowsOf = (minutes: number) => Number((db.prepare(`SELECT COUNT(*) AS "n" FROM ${rollupTable(minutes)}`).get() as { n: Num }).n);
   const s = db.prepare(`SELECT "rolledThroughId", "uncoveredFrom", "uncoveredTo" FROM "RollupState" WHERE "id" = 1`).get() as
     | { rolledThroughId: Num; uncoveredFrom: Num | null; uncoveredTo: Num | null }
     | undefined;
   const through = s ? s.rolledThroughId : 0;
   const uncounted = Number((db.prepare(`SELECT COUNT(*) AS "n" FROM "AccessRecord" WHERE "id" > ?`).get(through) as { n: Num }).n);
   return {
-    minuteRows: Number(rows.find((r) => r.p === 1)?.n ?? 0),
-    hourRows: Number(rows.find((r) => r.p === HOUR_MINUTES)?.n ?? 0),
+    minuteRows: rowsOf(1),
+    hourRows: rowsOf(HOUR_MINUTES),
     uncovered: s?.uncoveredTo != null ? [s.uncoveredFrom === null ? -Infinity : Number(s.uncoveredFrom) * MINUTE_MS, Number(s.uncoveredTo) * MINUTE_MS] : null,
     uncounted,
   };
