@@ -16,12 +16,12 @@
 // pg_advisory_xact_lock is PostgreSQL's own: CockroachDB has no advisory locks (there, the same order would need a
 // lock row, e.g. SELECT … FOR UPDATE on RollupState taken first).
 import type pg from 'pg';
-import { RollupAccumulator } from '../rollup/rollup-accumulator.ts';
+import { HOUR_MINUTES, RollupAccumulator } from '../rollup/rollup-accumulator.ts';
 import {
   MAX_REJECTED_RAW, type BatchResult, type Checkpoint, type IngestBatch, type IngestStore, type RecordRow, type RejectedRow, type SourceIdentity,
 } from '../ingest-store.ts';
 import { inTransaction, numberArray, openPool, pgInt4, pgInt8, pgMs, pgText, textArray, tsOf, WRITE_BEGIN } from './pg-sql.ts';
-import { addStoredRecord, beginRollups, catchUpRollups, commitRollups, hasRollupTables, WATERMARK_SQL } from './postgres-rollups.ts';
+import { addStoredRecord, beginRollups, catchUpRollups, commitRollups, hasRollupTables, mergeHourPieces, WATERMARK_SQL } from './postgres-rollups.ts';
 
 export { WRITE_LOCK_KEY } from './pg-sql.ts';
 
@@ -251,6 +251,8 @@ export class PostgresIngestStore implements IngestStore {
   protected readonly pool: pg.Pool;
   /** Whether the database keeps rollups; settled on the first write. */
   private rollups: Promise<boolean> | undefined;
+  /** The latest hour (epoch minutes) this store wrote rollups of; the hours before it are merged (mergeHourPieces). */
+  private latestHour: number | null = null;
 
   constructor(databaseUrl: string) {
     this.pool = openPool(databaseUrl);
@@ -300,8 +302,9 @@ export class PostgresIngestStore implements IngestStore {
     if (items.length === 0) return [];
     const keepRollups = await this.keepsRollups();
     const now = Date.now();
+    let newHour: number | null = null;
     // With rollups, BEGIN also reads their watermark (one round trip).
-    return inTransaction(this.pool, async (client, begun) => {
+    const out = await inTransaction(this.pool, async (client, begun) => {
       const rollup = keepRollups ? await beginRollups(client, (begun as pg.QueryResult[]).at(-1)!.rows[0]) : null;
       const results = items.map((): BatchResult => ({ recordsAdded: 0, rejectsAdded: 0 }));
       const statements = (function* () {
@@ -344,9 +347,18 @@ export class PostgresIngestStore implements IngestStore {
         await running?.catch(() => undefined);
         throw err;
       }
-      if (rollup) await commitRollups(client, rollup, lastId);
+      if (rollup) {
+        const { latestHour } = await commitRollups(client, rollup, lastId);
+        if (latestHour !== null && this.latestHour !== null && latestHour > this.latestHour) {
+          // Records of a new hour: the hours before it are over. Two more back, for hours a stopped store left.
+          await mergeHourPieces(client, this.latestHour - 2 * HOUR_MINUTES, latestHour);
+        }
+        if (latestHour !== null) newHour = Math.max(latestHour, this.latestHour ?? latestHour);
+      }
       return results;
     }, keepRollups ? `${WRITE_BEGIN}; ${WATERMARK_SQL}` : WRITE_BEGIN);
+    if (newHour !== null) this.latestHour = newHour;
+    return out;
   }
 
   async close(): Promise<void> {

@@ -268,10 +268,31 @@ export async function beginRollups(client: pg.PoolClient, known?: WatermarkRow):
  * After the inserts, in the same transaction: the deltas written, the watermark moved past every record now stored
  * (`lastInsertedId`: the largest id the transaction inserted, null for none; ids only grow under the lock).
  */
-export async function commitRollups(client: pg.PoolClient, batch: RollupBatch, lastInsertedId: number | null): Promise<void> {
+export async function commitRollups(client: pg.PoolClient, batch: RollupBatch, lastInsertedId: number | null): Promise<{ latestHour: number | null }> {
   const through = Math.max(batch.maxBefore, lastInsertedId ?? 0);
   const deltas = [batch.acc, ...batch.more].filter((a) => !a.empty).flatMap((a) => a.deltas());
   await writeRollupDeltas(client, deltas, through > batch.throughBefore ? through : null);
+  let latestHour: number | null = null;
+  for (const d of deltas) if (d.periodMinutes === HOUR_MINUTES && (latestHour === null || d.periodStart > latestHour)) latestHour = d.periodStart;
+  return { latestHour };
+}
+
+/**
+ * Merges into one the histogram pieces of the hour rows in [fromMinute, toMinute) (epoch minutes), in the caller's
+ * transaction. Ingest appends a piece per transaction to the row of the hour in progress (see writeRollupDeltas); once
+ * records of a later hour arrive, the hours before it are merged, which halves the text a week's chart reads, sends
+ * and parses (a week at 10M records: 3.1 MB of hour histograms, 1.7 MB merged). Answers how many rows it merged.
+ */
+export async function mergeHourPieces(client: pg.PoolClient, fromMinute: number, toMinute: number): Promise<number> {
+  const { rows } = await client.query<[number, string]>({
+    text: `SELECT "id", "histogram" FROM ${rollupTable(HOUR_MINUTES)}
+      WHERE "periodMinutes" = ${HOUR_MINUTES} AND "periodStart" >= $1 AND "periodStart" < $2 AND position(';' in "histogram") > 0 FOR UPDATE`,
+    values: [fromMinute, toMinute],
+    rowMode: 'array',
+  });
+  if (rows.length === 0) return 0;
+  await client.query(compactSql(rollupTable(HOUR_MINUTES)), [numberArray(rows.map((r) => r[0])), textArray(rows.map((r) => encodeHistogram(decodeHistogram(r[1]))))]);
+  return rows.length;
 }
 
 /** Deltas as one per row: those of the same row added together (into the first of them). */

@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { deployMigrations } from '../../../lib/store/migrate.ts';
 import { withDatabase } from '../../../lib/store/postgres/pg-config.ts';
 import { recreatePostgresDatabase } from '../../../lib/testing/test-postgres.ts';
 
@@ -21,6 +22,8 @@ export async function runScaleBench(root: string, options: { records: number; da
     if (existsSync(marker)) {
       endMs = (JSON.parse(readFileSync(marker, 'utf8')) as { endMs: number }).endMs;
       console.log(`  reusing the records generated earlier (${marker}; delete it to regenerate)`);
+      const applied = await deployMigrations(url);
+      if (applied.length) console.log(`  migrated: ${applied.join(', ')}`);
     } else {
       if (backend === 'sqlite') for (const f of ['', '-wal', '-shm']) rmSync(`${url.slice(5)}${f}`, { force: true });
       else await recreatePostgresDatabase(url);
