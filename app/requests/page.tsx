@@ -10,6 +10,7 @@ import { pageFilter } from '../../lib/web/page-filter';
 import { requestsPageData, type RequestsPageData } from '../../lib/web/requests-page-data';
 import { formatTimeCursor, timeCursorSchema } from '../../lib/web/time-cursor';
 import { CollectionPanel } from '../collection-panel';
+import { when } from '../sources/text';
 import { BadFilter, FilterBar } from '../filter-bar';
 import { RequestIdSearch } from '../trace/request-id-search';
 import { RecordsTable } from './records-table';
@@ -48,15 +49,21 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
           </p>
         )}
       </div>
-      {page.total === 0 ? (
+      {page.total === 0 && !page.searched ? (
         <NoMatch params={p} />
       ) : (
         <>
           <p className="summary">
-            {page.totalCapped ? `More than ${count(page.total, 'record')} match` : `${count(page.total, 'record')} match${page.total === 1 ? 'es' : ''}`} · newest first · from {count(totals.sources, 'source')},{' '}
+            {matches(page.total, page.totalCapped)}{page.searched && ' so far'} · newest first · from {count(totals.sources, 'source')},{' '}
             {count(totals.linesRead, 'line')} read, {count(totals.rejected, 'line')} rejected, {count(totals.ambiguous, 'record')} with ambiguous fields
           </p>
-          <RecordsTable records={page.records} />
+          {page.searched && (
+            <p className="summary" role="status">
+              Searched the records starting {when(page.searched.fromMs)} – {when(page.searched.toMs)}
+              {page.next ? '; a path or request id is not in the rollups, so the window is searched a part at a time: Older → searches further back.' : '.'}
+            </p>
+          )}
+          {page.records.length > 0 && <RecordsTable records={page.records} />}
         </>
       )}
       <nav className="pager" aria-label="Pages">
@@ -65,6 +72,12 @@ export default async function RequestsPage({ searchParams }: { searchParams: Sea
       </nav>
     </>
   );
+}
+
+function matches(total: number, capped: boolean): string {
+  if (capped) return `More than ${count(total, 'record')} match`;
+  if (total === 0) return 'No records match';
+  return `${count(total, 'record')} match${total === 1 ? 'es' : ''}`;
 }
 
 function count(n: number, noun: string): string {

@@ -12,6 +12,7 @@ import type { TimeCursor } from '../store/queries/records-by-time.ts';
 import type { Attribution } from '../store/ingest-store.ts';
 import { testBackends, type TestDatabase } from '../testing/test-databases.ts';
 import { REQUESTS_PAGE_SIZE, REQUESTS_TOTAL_CAP, requestsPageData } from './requests-page-data.ts';
+import { formatTimeCursor, timeCursorSchema } from './time-cursor.ts';
 
 const empty: AccessRecord = {
   startTime: null, startTimeNanos: null, method: 'GET', path: null, protocol: null, status: null, bytesReceived: null,
@@ -65,19 +66,22 @@ for (const backend of testBackends) {
     });
 
     /** Every page of the filter, following the Older cursor; the totals each page reported. */
-    async function walk(filter: RecordFilter) {
+    async function walk(filter: RecordFilter, o: { stretchRecords?: number; searchMs?: number; stretches?: { fromMs: number; toMs: number }[] } = {}) {
       const ids: number[] = [];
       const totals = new Set<string>();
       let before: TimeCursor | undefined;
       for (let pages = 0; pages < 50; pages++) {
-        const data = await requestsPageData(prisma, filter, before);
+        const data = await requestsPageData(prisma, filter, before, { ...(o.stretchRecords ? { stretchRecords: o.stretchRecords } : {}), ...(o.searchMs !== undefined ? { searchMs: o.searchMs } : {}) });
         assert.ok(data);
         assert.ok(data.page.records.length <= REQUESTS_PAGE_SIZE);
         ids.push(...data.page.records.map((r) => r.id));
         totals.add(`${data.page.total}${data.page.totalCapped ? '+' : ''}`);
+        if (data.page.searched) o.stretches?.push(data.page.searched);
         if (!data.page.next) return { ids, totals: [...totals] };
-        assert.equal(data.page.records.length, REQUESTS_PAGE_SIZE, 'only the last page is short');
-        before = data.page.next;
+        // A page stops short only where its search did (a bounded stretch).
+        if (!data.page.searched) assert.equal(data.page.records.length, REQUESTS_PAGE_SIZE, 'only the last page is short');
+        // Through the Older link's text and back, as the page reads it.
+        before = timeCursorSchema.parse(formatTimeCursor(data.page.next));
       }
       throw new Error('more than 50 pages');
     }
@@ -124,6 +128,37 @@ for (const backend of testBackends) {
       assert.deepEqual(other.ids, expected((r) => inWindow(window)(r) && r.path!.startsWith('/other/')));
       assert.deepEqual(other.totals, [String(other.ids.length)]);
       assert.deepEqual(await walk({ ...window, pathPrefix: '/nowhere' }), { ids: [], totals: ['0'] });
+    });
+
+    test('a path over a window holding more than a stretch: searched a stretch at a time, every match once', async () => {
+      const window = { since: T0 - HOUR, until: T0 + 6 * HOUR };
+      const perHour = (from: number, to: number) => rows.filter((r) => r.startMs !== null && r.startMs >= from && r.startMs < to).length;
+      const stretches: { fromMs: number; toMs: number }[] = [];
+      const other = await walk({ ...window, pathPrefix: '/other/' }, { stretchRecords: 300, searchMs: 0, stretches });
+      assert.deepEqual(other.ids, expected((r) => inWindow(window)(r) && r.path!.startsWith('/other/')));
+      // Stretches run down the window without gaps, each ending (going down) with the hour that reached the budget.
+      assert.ok(stretches.length >= 3, `${stretches.length} stretches`);
+      assert.equal(stretches[0]!.toMs, window.until);
+      assert.equal(stretches.at(-1)!.fromMs, window.since);
+      for (const [k, st] of stretches.entries()) {
+        if (k > 0) assert.equal(st.toMs, stretches[k - 1]!.fromMs);
+        assert.ok(perHour(st.fromMs + HOUR, st.toMs) < 300, JSON.stringify(st));
+      }
+      // Nothing matches: each request still searches at most its stretch, and the walk ends at the window's start.
+      const none: { fromMs: number; toMs: number }[] = [];
+      assert.deepEqual(await walk({ ...window, pathPrefix: '/nowhere' }, { stretchRecords: 300, searchMs: 0, stretches: none }), { ids: [], totals: ['0'] });
+      assert.deepEqual(none.map((st) => [st.fromMs, st.toMs]), stretches.map((st) => [st.fromMs, st.toMs]));
+      // A common path fills its pages inside each stretch; every record still comes once.
+      const api = await walk({ ...window, pathPrefix: '/api/' }, { stretchRecords: 300, searchMs: 0 });
+      assert.deepEqual(api.ids, expected((r) => inWindow(window)(r) && r.path!.startsWith('/api/')));
+      // Given time, one request searches on through stretches until its page fills or the window ends.
+      const patient: { fromMs: number; toMs: number }[] = [];
+      assert.deepEqual(await walk({ ...window, pathPrefix: '/nowhere' }, { stretchRecords: 300, searchMs: 60_000, stretches: patient }), { ids: [], totals: ['0'] });
+      assert.deepEqual(patient, [{ fromMs: window.since, toMs: window.until }]);
+      // A window within one stretch: one search of it, as before.
+      const whole: { fromMs: number; toMs: number }[] = [];
+      assert.deepEqual((await walk({ ...window, pathPrefix: '/other/' }, { stretchRecords: 5000, stretches: whole })).ids, other.ids);
+      assert.deepEqual(whole, []);
     });
   });
 }

@@ -9,7 +9,8 @@ const MAX_MS = 8.64e15; // the ECMAScript date range
 
 export const timeCursorSchema = z
   .string()
-  .regex(/^(-?\d{1,16}|untimed)_([1-9]\d{0,15})$/, 'expected <start ms>_<record id>, as the Older link writes it')
+  // Record id 0: before every record of that millisecond (where a searched stretch of the window ended).
+  .regex(/^(-?\d{1,16}|untimed)_(0|[1-9]\d{0,15})$/, 'expected <start ms>_<record id>, as the Older link writes it')
   .transform((s, ctx): TimeCursor => {
     const [t, id] = s.split('_') as [string, string];
     const startMs = t === 'untimed' ? null : Number(t);
