@@ -16,7 +16,8 @@ import { HOUR_MINUTES, MINUTE_MS } from '../rollup/rollup-accumulator.ts';
 import { planRead, rollupParts, type Range, type ReadPlan } from '../rollup/rollup-plan.ts';
 import { ipHistoryOf } from './postgres-collector-store.ts';
 import { boundMs, C, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN, textArray, tsOf } from './pg-sql.ts';
-import { hasRollupTables, recordRangesSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollups.ts';
+import { recordRangesSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollup-reads.ts';
+import { hasRollupTables } from './postgres-rollups.ts';
 
 const startMs = msOf('r."startTime"');
 

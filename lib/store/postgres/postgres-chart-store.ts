@@ -16,7 +16,7 @@ import { HOUR_MINUTES, HOUR_MS, MINUTE_MS } from '../rollup/rollup-accumulator.t
 import { ROLLUP_UPSTREAM, rollupsAnswer } from '../rollup/rollup-filter.ts';
 import { planRead, rollupParts, type Range, type ReadPlan, type RollupPart } from '../rollup/rollup-plan.ts';
 import { C, endSharedPools, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN } from './pg-sql.ts';
-import { recordRangesSql, rollupFilterSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollups.ts';
+import { recordRangesSql, rollupFilterSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollup-reads.ts';
 import { recordFilterSql } from './record-filter-sql.ts';
 
 /**
