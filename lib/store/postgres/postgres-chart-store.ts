@@ -17,6 +17,7 @@ import { ROLLUP_UPSTREAM, rollupsAnswer } from '../rollup/rollup-filter.ts';
 import { planRead, rollupParts, type Range, type ReadPlan, type RollupPart } from '../rollup/rollup-plan.ts';
 import { C, endSharedPools, inTransaction, msOf, num, numOrNull, pgText, sharedPool, SNAPSHOT_BEGIN } from './pg-sql.ts';
 import { recordRangesSql, rollupFilterSql, rollupGaps, rollupRowsSql, SqlParams } from './postgres-rollup-reads.ts';
+import { ROLLUP_TABLES_EXIST } from './postgres-rollups.ts';
 import { recordFilterSql } from './record-filter-sql.ts';
 
 /**
@@ -33,8 +34,7 @@ export async function openPostgresChartStore(databaseUrl: string, options: { rol
   const pool = sharedPool(databaseUrl);
   try {
     const { rows } = await pool.query(
-      `SELECT to_regclass('"AccessRecord"') IS NOT NULL AS "records",
-         to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RecordRollupHour"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "rollups"`,
+      `SELECT to_regclass('"AccessRecord"') IS NOT NULL AS "records", ${ROLLUP_TABLES_EXIST} AS "rollups"`,
     );
     if (rows[0]?.records) return new PostgresChartStore(pool, { rollups: options.rollups !== false && rows[0].rollups === true });
     return null;

@@ -85,10 +85,15 @@ WITH "minutes" AS (${upsertInto(rollupTable(1), 1)}
 SELECT 1, "id", "long" FROM "minutes" WHERE "long" IS NOT NULL
 UNION ALL SELECT ${HOUR_MINUTES}, "id", "long" FROM "hours" WHERE "long" IS NOT NULL`;
 
-/** Histogram texts of one table replaced by id. */
-const compactSql = (table: string) => `
-UPDATE ${table} AS r SET "histogram" = d."histogram"
-FROM unnest($1::int4[], $2::text[]) AS d("id", "histogram") WHERE r."id" = d."id"`;
+/** Rows of one table given their histogram text (id, text) as one merged histogram; the rows are locked already. */
+async function writeMerged(client: pg.PoolClient, periodMinutes: number, rows: [number, string][]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `UPDATE ${rollupTable(periodMinutes)} AS r SET "histogram" = d."histogram"
+     FROM unnest($1::int4[], $2::text[]) AS d("id", "histogram") WHERE r."id" = d."id"`,
+    [numberArray(rows.map((r) => r[0])), textArray(rows.map((r) => encodeHistogram(decodeHistogram(r[1]))))],
+  );
+}
 
 /**
  * Adds each delta to its row (created when missing) and, when `through` is given, moves the watermark up to it, in the
@@ -116,11 +121,7 @@ export async function writeRollupDeltas(client: pg.PoolClient, deltas: readonly 
     ],
     rowMode: 'array',
   });
-  for (const minutes of [1, HOUR_MINUTES]) {
-    const mine = long.filter((r) => r[0] === minutes);
-    if (mine.length === 0) continue;
-    await client.query(compactSql(rollupTable(minutes)), [numberArray(mine.map((r) => r[1])), textArray(mine.map((r) => encodeHistogram(decodeHistogram(r[2]))))]);
-  }
+  for (const minutes of [1, HOUR_MINUTES]) await writeMerged(client, minutes, long.filter((r) => r[0] === minutes).map((r) => [r[1], r[2]]));
 }
 
 function compareDeltas(a: RollupDelta, b: RollupDelta): number {
@@ -282,8 +283,7 @@ export async function mergeHourPieces(client: pg.PoolClient, fromMinute: number,
     values: [fromMinute, toMinute],
     rowMode: 'array',
   });
-  if (rows.length === 0) return 0;
-  await client.query(compactSql(rollupTable(HOUR_MINUTES)), [numberArray(rows.map((r) => r[0])), textArray(rows.map((r) => encodeHistogram(decodeHistogram(r[1]))))]);
+  await writeMerged(client, HOUR_MINUTES, rows);
   return rows.length;
 }
 
@@ -333,9 +333,10 @@ export async function catchUpRollups(pool: pg.Pool, maxRecords: number): Promise
 }
 
 /** Whether the database has the rollup tables (migrated far enough). */
+/** SQL true when every rollup table exists. */
+export const ROLLUP_TABLES_EXIST = ['"RecordRollup"', rollupTable(HOUR_MINUTES), '"RollupState"'].map((t) => `to_regclass('${t}') IS NOT NULL`).join(' AND ');
+
 export async function hasRollupTables(q: Queryable): Promise<boolean> {
-  const { rows } = await q.query(
-    `SELECT to_regclass('"RecordRollup"') IS NOT NULL AND to_regclass('"RecordRollupHour"') IS NOT NULL AND to_regclass('"RollupState"') IS NOT NULL AS "present"`,
-  );
+  const { rows } = await q.query(`SELECT ${ROLLUP_TABLES_EXIST} AS "present"`);
   return rows[0]!.present === true;
 }
